@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import os
+import shutil
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -148,19 +149,39 @@ def _write_faiss(path: Path, vectors: np.ndarray) -> None:
 
 
 def _ensure_encoder(index_dir: Path) -> str:
-    """The ONNX export of the installed model inside `index_dir`, made once per model."""
+    """The ONNX export of the installed model inside `index_dir`, made once per model.
+
+    Exports are also kept in the user cache folder (`CITEQA_CACHE_DIR`, default
+    ~/.cache/citeqa), so a second index of the same model copies instead of re-exporting.
+    """
     weights = model_dir() / "model.safetensors"
     key = store.sha256_file(weights)[:16] if weights.is_file() else "model"
     rel = f"encoder/{key}.onnx"
     dest = index_dir / rel
-    if not dest.is_file():
+    if dest.is_file():
+        return rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for old in dest.parent.glob("*.onnx*"):
+        old.unlink()
+    cached = cache_dir() / f"{key}.onnx"
+    if not cached.is_file():
         from .embedding import export_onnx
 
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        for stale in dest.parent.glob("*.onnx*"):
-            stale.unlink()
-        export_onnx(dest)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        export_onnx(cached)
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.copyfile(cached, tmp)
+    os.replace(tmp, dest)
     return rel
+
+
+def cache_dir() -> Path:
+    """Where derived model files are cached between indexes."""
+    env = os.environ.get("CITEQA_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "citeqa"
 
 
 def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:
