@@ -3,15 +3,18 @@ the passages, and abstain when even the best sentence is a weak match."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .answer_types import expected_type, offers
 from .config import Config
 from .records import Answer, Citation, Hit
 
 NO_ANSWER = "The documents do not contain an answer to this question."
+_CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
 
 
 @dataclass(frozen=True)
@@ -47,36 +50,66 @@ def overlap(question_terms: set[str], sentence_terms: set[str]) -> float:
     return len(question_terms & sentence_terms) / len(question_terms)
 
 
+def is_heading(text: str) -> bool:
+    """A line with no closing punctuation (a title, caption or address) is not an answer."""
+    return not _CLOSED.search(text.rstrip())
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Sentence scores and whether each offers the kind of answer the question asks for."""
+
+    scores: np.ndarray
+    offers: np.ndarray
+    kind: str | None
+
+
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
                     embed: Callable[[list[str]], np.ndarray],
-                    tokenize: Callable[[str], list[str]], config: Config) -> np.ndarray:
-    """cosine(question, sentence) + lexical_weight * term overlap, per sentence."""
+                    tokenize: Callable[[str], list[str]], config: Config) -> Scored:
+    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading."""
+    kind = expected_type(question)
     if not sentences:
-        return np.zeros(0)
-    cosine = embed([s.text for s in sentences]) @ query_vector.astype(np.float32)
+        return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
+    cosine = np.asarray(embed([s.text for s in sentences]) @ query_vector.astype(np.float32),
+                        dtype=np.float64)
     terms = set(tokenize(question))
     lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
-    return np.asarray(cosine, dtype=np.float64) + config.lexical_weight * lexical
+    offered = np.array([offers(kind, question, s.text) for s in sentences], dtype=bool)
+    heading = np.array([is_heading(s.text) for s in sentences], dtype=np.float64)
+    scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
+              - config.heading_penalty * heading)
+    return Scored(scores, offered, kind)
 
 
-def choose(scores: np.ndarray, config: Config) -> list[int]:
-    """Indices of the best sentence and of those within `sentence_margin` of it, best first."""
+def choose(scored: Scored, config: Config) -> list[int]:
+    """The best sentence and those within `sentence_margin` of it, best first; empty when the
+    best is below the abstention threshold or no sentence near it offers the asked-for kind."""
+    scores = scored.scores
+    if not len(scores):
+        return []
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     best = scores[order[0]]
+    if best < config.abstain_threshold:
+        return []
+    near = [i for i in order if scores[i] >= best - config.type_window]
+    if scored.kind is not None and not any(scored.offers[i] for i in near):
+        return []
     return [i for i in order[:config.answer_sentences]
             if scores[i] >= best - config.sentence_margin]
 
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
-            scores: np.ndarray, config: Config) -> Answer:
+            scored: Scored, config: Config) -> Answer:
     """The answer text with [n] markers and its citations, or an abstention."""
-    confidence = float(scores.max()) if len(scores) else 0.0
-    if not sentences or confidence < config.abstain_threshold:
+    confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
+    chosen = choose(scored, config)
+    if not chosen:
         cites = [_cite(n, h) for n, h in enumerate(hits[:3], start=1)]
         return Answer(question, NO_ANSWER, True, cites, confidence)
     numbers: dict[int, int] = {}
     parts = []
-    for i in choose(scores, config):
+    for i in chosen:
         hit = sentences[i].hit
         number = numbers.setdefault(hit.chunk_id, len(numbers) + 1)
         parts.append(f"{sentences[i].text} [{number}]")

@@ -34,9 +34,12 @@ class Config:
     candidates: int = 50
     answer_passages: int = 5
     answer_sentences: int = 2
-    sentence_margin: float = 0.05
-    lexical_weight: float = 0.3
-    abstain_threshold: float = 0.45
+    sentence_margin: float = 0.25
+    lexical_weight: float = 0.5
+    type_weight: float = 0.1
+    heading_penalty: float = 0.2
+    abstain_threshold: float = 0.6
+    type_window: float = 0.1
     batch_size: int = 32
     max_file_mb: float = 20.0
 

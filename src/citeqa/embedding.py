@@ -5,6 +5,7 @@ and export, and by ONNX Runtime (no torch import) to embed at query time.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ def export_onnx(dest: Path, model: Any | None = None) -> None:
 
     st = model if model is not None else load_sentence_transformer()
     bert = st[0].auto_model.eval()
-    sample = st.tokenize(["an example sentence for tracing the graph"])
+    sample = st[0].tokenize(["an example sentence for tracing the graph"])
     names = ["input_ids", "attention_mask", "token_type_ids"]
     args = tuple(sample[n] for n in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in names}
@@ -131,7 +132,8 @@ def export_onnx(dest: Path, model: Any | None = None) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes that the dynamic axes cover
         torch.onnx.export(Wrapper(bert), args, str(tmp), input_names=names,
                           output_names=["last_hidden_state"], dynamic_axes=axes,
                           opset_version=ONNX_OPSET, dynamo=False)

@@ -1,0 +1,76 @@
+"""The citeqa command: JSON schemas, human output, no-op index, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from citeqa.cli import main
+
+MINISTER = "Who was Japan's defence minister at the meeting?"
+HIT_FIELDS = {"chunk_id", "source", "start", "end", "line_start", "line_end", "text", "score",
+              "bm25_rank", "dense_rank"}
+CITATION_FIELDS = {"number", "source", "start", "end", "line_start", "line_end", "quote",
+                   "chunk_id", "score"}
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ask_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["ask", MINISTER, "--index", str(seed_index_dir), "--json"])
+    assert set(data) == {"question", "text", "abstained", "citations", "confidence", "stale"}
+    assert data["abstained"] is False and "Nakatani" in data["text"]
+    assert data["citations"] and all(set(c) == CITATION_FIELDS for c in data["citations"])
+
+
+def test_search_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, ["search", "Meteor missile", "--index", str(seed_index_dir), "--k", "4",
+                          "--mode", "bm25", "--json"])
+    assert data["mode"] == "bm25" and len(data["hits"]) == 4
+    assert all(set(h) == HIT_FIELDS for h in data["hits"])
+
+
+def test_human_output_shows_answer_and_citations(seed_index_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", MINISTER, "--index", str(seed_index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "Nakatani" in out and "[1] 000_481b1a0d08652fd3.txt, lines " in out
+
+
+def test_index_says_when_nothing_changed(seed_corpus: Path, seed_index_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(seed_corpus), "--index", str(seed_index_dir)]) == 0
+    assert "up to date" in capsys.readouterr().out
+    data = _json(capsys, ["index", "--index", str(seed_index_dir), "--json"])
+    assert data["rebuilt"] is False
+
+
+def test_interactive_ask_reads_questions_until_eof(seed_index_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{MINISTER}\nWhat is the population of Japan?\n"))
+    assert main(["ask", "--index", str(seed_index_dir), "--json"]) == 0
+    out = capsys.readouterr().out
+    answers = [json.loads(part) for part in out.replace("}\n{", "}\n\x00{").split("\x00")]
+    assert [a["abstained"] for a in answers] == [False, True]
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["search", "x", "--index", "/nonexistent/index"], 4),
+    (["ask", "   ", "--index", "{index}"], 2),
+    (["search", "x", "--index", "{index}", "--k", "0"], 2),
+    (["index", "/nonexistent/corpus", "--index", "{tmp}/i"], 3),
+])
+def test_errors_are_one_line_with_exit_codes(argv: list[str], code: int, seed_index_dir: Path,
+                                             tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [a.format(index=seed_index_dir, tmp=tmp_path) for a in argv]
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith("citeqa: error: ") and err.count("\n") == 1
+    assert "Traceback" not in err

@@ -1,0 +1,105 @@
+"""The Index API on the real seed index: round trip, modes, answers, staleness, no-op builds."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import citeqa
+
+MINISTER = "Who was Japan's defence minister at the meeting?"
+
+
+def test_round_trip_gives_the_same_results(seed_index_dir: Path, seed_index: citeqa.Index) -> None:
+    reopened = citeqa.Index.open(seed_index_dir)
+    for mode in ("bm25", "dense", "hybrid"):
+        assert reopened.search(MINISTER, k=10, mode=mode) == seed_index.search(MINISTER, k=10, mode=mode)
+    assert reopened.ask(MINISTER) == seed_index.ask(MINISTER)
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
+def test_each_mode_finds_a_known_passage(seed_index: citeqa.Index, mode: str) -> None:
+    hits = seed_index.search("Which company makes the seeker gyro sold to Raytheon?", k=3, mode=mode)
+    assert any("Mitsubishi Heavy Industries Ltd. can export seeker gyro" in h.text for h in hits)
+    for h in hits:
+        text = (seed_index.corpus / h.source).read_text(encoding="utf-8")
+        assert text[h.start:h.end] == h.text
+        assert h.line_start == text.count("\n", 0, h.start) + 1
+
+
+def test_ranking_is_deterministic(seed_index: citeqa.Index) -> None:
+    runs = [seed_index.search("Japan UK defence", k=20) for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    scores = [(-h.score, h.chunk_id) for h in runs[0]]
+    assert scores == sorted(scores)
+
+
+def test_answer_names_the_minister_and_cites_it(seed_index: citeqa.Index) -> None:
+    answer = seed_index.ask(MINISTER)
+    assert not answer.abstained
+    assert "Nakatani" in answer.text
+    assert "[1]" in answer.text
+    assert any("Nakatani" in c.quote for c in answer.citations)
+    for c in answer.citations:
+        text = (seed_index.corpus / c.source).read_text(encoding="utf-8")
+        assert text[c.start:c.end] == c.quote
+
+
+def test_off_topic_question_abstains(seed_index: citeqa.Index) -> None:
+    answer = seed_index.ask("What is the population of Japan?")
+    assert answer.abstained
+    assert answer.citations, "an abstention still lists the closest passages"
+
+
+def test_no_op_rebuild(seed_corpus: Path, seed_index_dir: Path) -> None:
+    before = (seed_index_dir / "manifest.json").read_bytes()
+    again = citeqa.Index.build(seed_corpus, seed_index_dir)
+    assert again.report is not None and not again.report.rebuilt
+    assert (seed_index_dir / "manifest.json").read_bytes() == before
+
+
+def test_stale_index_is_detected(tmp_path: Path, seed_corpus: Path, seed_index_dir: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(seed_corpus, corpus)
+    citeqa.Index.build(corpus, index_dir)
+    (corpus / "new.md").write_text("# Added\nA new note about Japan.\n", encoding="utf-8")
+    with pytest.raises(citeqa.StaleIndexError, match="1 added .*citeqa index"):
+        citeqa.Index.open(index_dir)
+    stale = citeqa.Index.open(index_dir, allow_stale=True)
+    assert stale.ask(MINISTER).stale
+    (corpus / "new.md").unlink()
+    assert not citeqa.Index.open(index_dir).changes
+    seed = next(corpus.glob("*.txt"))
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    with pytest.raises(citeqa.StaleIndexError, match="1 changed"):
+        citeqa.Index.open(index_dir)
+    rebuilt = citeqa.Index.build(corpus, index_dir)
+    assert rebuilt.report is not None and rebuilt.report.rebuilt
+    assert rebuilt.report.reused > 0, "unchanged chunks reuse their embeddings"
+    seed.unlink()
+    with pytest.raises(citeqa.StaleIndexError, match="1 removed"):
+        citeqa.Index.open(index_dir)
+
+
+def test_query_path_does_not_import_torch(seed_index_dir: Path) -> None:
+    code = ("import sys, citeqa; i = citeqa.Index.open(sys.argv[1]); i.ask('Who met in London?');"
+            "i.search('Meteor'); print(sorted(m for m in ('torch', 'sentence_transformers', "
+            "'transformers', 'langchain_text_splitters') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(seed_index_dir)], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_onnx_embeddings_equal_sentence_transformers(seed_index: citeqa.Index) -> None:
+    from citeqa.embedding import load_sentence_transformer
+
+    sentences = ["Who was Japan's defence minister at the meeting?", "Gyroscopes for missiles.",
+                 "日本の防衛", "a" * 3000, "Mitsubishi Heavy Industries Ltd. can export seeker gyro."]
+    reference = load_sentence_transformer().encode(sentences, normalize_embeddings=True)
+    ours = seed_index.encoder.encode(sentences)
+    cosines = (reference * ours).sum(axis=1)
+    assert cosines.min() >= 0.9999
