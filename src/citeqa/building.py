@@ -68,7 +68,7 @@ def build(corpus: Path, index_dir: Path, config: Config, *, force: bool = False,
         encoder_file = _ensure_encoder(index_dir)
         gen = store.new_generation(index_dir)
         vectors, reused = _embed(chunks, cache, config, progress, index_dir / encoder_file)
-        _write_faiss(gen / "vectors.faiss", vectors)
+        write_vectors(gen / "vectors.faiss", vectors, config)
         store.write_tables(gen, make_tables(docs, chunks, config))
         manifest = _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file)
         store.commit(index_dir, gen, manifest)
@@ -139,12 +139,18 @@ def _embed(chunks: list[Chunk], cache: dict[str, np.ndarray], config: Config, pr
     return vectors, len(chunks) - len(todo)
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+def write_vectors(path: Path, vectors: np.ndarray, config: Config) -> None:
+    """Exact inner-product search up to `ann_threshold` vectors, HNSW graph search above."""
     import faiss
 
-    index = faiss.IndexFlatIP(DIMENSION)
+    index: Any
+    if len(vectors) >= config.ann_threshold:
+        index = faiss.IndexHNSWFlat(DIMENSION, config.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = config.hnsw_ef_construction
+    else:
+        index = faiss.IndexFlatIP(DIMENSION)
     if len(vectors):
-        index.add(vectors)
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(path))
 
 

@@ -14,7 +14,7 @@ TOKENIZERS = ("plain", "stem", "stem-stop")
 
 # Settings that change what is stored in the index; the others only change how it is queried.
 BUILD_FIELDS = ("chunk_tokens", "chunk_overlap", "model_name", "tokenizer", "bm25_k1", "bm25_b",
-                "bm25_epsilon", "max_file_mb")
+                "bm25_epsilon", "max_file_mb", "ann_threshold", "hnsw_m", "hnsw_ef_construction")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ class Config:
     abstain_threshold: float = 0.6
     type_window: float = 0.1
     batch_size: int = 32
+    ann_threshold: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 128
     max_file_mb: float = 20.0
 
     def __post_init__(self) -> None:

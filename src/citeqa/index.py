@@ -60,7 +60,7 @@ class Index:
         config = stored.with_query_settings(config) if config else stored
         n = int(manifest["chunk_count"])
         tables = store.load_tables(gen, n)
-        vectors = _load_vectors(gen / "vectors.faiss", n, path)
+        vectors = _load_vectors(gen / "vectors.faiss", n, path, config)
         encoder = _load_encoder(path, manifest)
         bm25 = BM25({t: i for i, t in enumerate(tables.bm25_vocab)}, tables.bm25_ptr,
                     tables.bm25_docs, tables.bm25_weights, n)
@@ -141,7 +141,7 @@ def _corpus_path(path: Path, manifest: dict[str, Any]) -> Path:
     return (path / str(manifest.get("corpus", ""))).resolve()
 
 
-def _load_vectors(file: Path, n: int, path: Path) -> Any:
+def _load_vectors(file: Path, n: int, path: Path, config: Config) -> Any:
     import faiss
 
     from .embedding import DIMENSION
@@ -153,6 +153,8 @@ def _load_vectors(file: Path, n: int, path: Path) -> Any:
     if index.ntotal != n or index.d != DIMENSION:
         raise _corrupt(path, f"it holds {index.ntotal} vectors of dimension {index.d}, the "
                              f"manifest says {n} of dimension {DIMENSION}")
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = config.hnsw_ef_search
     return index
 
 
@@ -169,7 +171,7 @@ def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
     file = path / str(enc.get("file", ""))
     if not enc.get("file") or not file.is_file() or file.stat().st_size != enc.get("size"):
         raise _corrupt(path, "its encoder export is missing or incomplete")
-    return OnnxEncoder(file)
+    return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
 
 
 def _corrupt(path: Path, what: str) -> IndexCorruptError:

@@ -7,10 +7,8 @@ terms, instead of a Python loop over every chunk.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,37 +81,49 @@ class BM25:
         return [(d, float(scores[d])) for d in order]
 
 
-def build_bm25(corpus: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75,
-               epsilon: float = 0.25) -> BM25:
-    """Precompute BM25Okapi weights for tokenized chunks."""
-    n_docs = len(corpus)
-    counts = [Counter(doc) for doc in corpus]
-    doc_len = np.array([len(doc) for doc in corpus], dtype=np.float64)
+def build_bm25(corpus: Iterable[Sequence[str]], k1: float = 1.5, b: float = 0.75,
+               epsilon: float = 0.25, block: int = 8192) -> BM25:
+    """Precompute BM25Okapi weights for tokenized chunks (vectorised: a million chunks fit)."""
+    vocab: dict[str, int] = {}
+    docs_parts, terms_parts, tf_parts, lengths = [], [], [], []
+    batch: list[list[int]] = []
+    n_docs = 0
+
+    def flush() -> None:
+        lens = np.fromiter((len(ids) for ids in batch), dtype=np.int64, count=len(batch))
+        flat = np.fromiter((t for ids in batch for t in ids), dtype=np.int64, count=int(lens.sum()))
+        docs = np.repeat(np.arange(n_docs - len(batch), n_docs, dtype=np.int64), lens)
+        keys, counts = np.unique((docs << 32) | flat, return_counts=True)
+        docs_parts.append((keys >> 32).astype(np.int32))
+        terms_parts.append((keys & 0xFFFFFFFF).astype(np.int32))
+        tf_parts.append(counts.astype(np.float64))
+        lengths.append(lens)
+        batch.clear()
+
+    for tokens in corpus:
+        batch.append([vocab.setdefault(t, len(vocab)) for t in tokens])
+        n_docs += 1
+        if len(batch) == block:
+            flush()
+    if batch or not lengths:
+        flush()
+    docs, terms = np.concatenate(docs_parts), np.concatenate(terms_parts)
+    tfs, doc_len = np.concatenate(tf_parts), np.concatenate(lengths).astype(np.float64)
+    order = np.lexsort((docs, terms))
+    docs, terms, tfs = docs[order], terms[order], tfs[order]
+    df = np.bincount(terms, minlength=len(vocab))
+    ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(df)
     avgdl = float(doc_len.sum()) / n_docs if n_docs else 0.0
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c.keys())
     idf = _idf(df, n_docs, epsilon)
-    terms = sorted(df)
-    vocab = {t: i for i, t in enumerate(terms)}
-    postings: list[list[tuple[int, int]]] = [[] for _ in terms]
-    for d, c in enumerate(counts):
-        for term, tf in c.items():
-            postings[vocab[term]].append((d, tf))
-    ptr = np.zeros(len(terms) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(p) for p in postings])
-    docs = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(ptr[-1]))
-    tfs = np.fromiter((tf for p in postings for _, tf in p), dtype=np.float64, count=int(ptr[-1]))
-    term_idf = np.repeat(np.array([idf[t] for t in terms], dtype=np.float64), np.diff(ptr))
     norm = k1 * (1 - b + b * doc_len[docs] / avgdl) if avgdl > 0 else np.full(len(docs), k1)
-    weights = term_idf * (tfs * (k1 + 1) / (tfs + norm))
+    weights = idf[terms] * (tfs * (k1 + 1) / (tfs + norm))
     return BM25(vocab, ptr, docs, weights, n_docs)
 
 
-def _idf(df: Counter[str], n_docs: int, epsilon: float) -> dict[str, float]:
-    """rank-bm25's idf: log((N - n + .5) / (n + .5)), negatives floored at epsilon * mean idf."""
-    idf = {t: math.log(n_docs - n + 0.5) - math.log(n + 0.5) for t, n in df.items()}
-    if not idf:
-        return idf
-    floor = epsilon * (sum(idf.values()) / len(idf))
-    return {t: (floor if v < 0 else v) for t, v in idf.items()}
+def _idf(df: np.ndarray, n_docs: int, epsilon: float) -> np.ndarray:
+    """rank-bm25's idf: log(N - n + .5) - log(n + .5), negatives floored at epsilon * mean idf."""
+    idf = np.log(n_docs - df + 0.5) - np.log(df + 0.5)
+    if idf.size:
+        idf[idf < 0] = epsilon * (idf.sum() / idf.size)
+    return idf
