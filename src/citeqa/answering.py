@@ -19,27 +19,28 @@ _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
 
 @dataclass(frozen=True)
 class Sentence:
-    """A candidate answer sentence inside a retrieved passage."""
+    """A candidate answer sentence inside a retrieved passage, with its stored vector row."""
 
     hit: Hit
     start: int
     end: int
     text: str
+    row: int
 
 
-def candidate_sentences(hits: Sequence[Hit], spans: Callable[[int], np.ndarray]
-                        ) -> list[Sentence]:
-    """The sentences of `hits` (clipped to their passage), each once, best passage first."""
+def candidate_sentences(hits: Sequence[Hit], rows: Callable[[int], range],
+                        spans: np.ndarray) -> list[Sentence]:
+    """The sentences of `hits`, each span once, best passage first."""
     seen: set[tuple[str, int, int]] = set()
     out = []
     for hit in hits:
-        for s, e in spans(hit.chunk_id):
-            start, end = max(int(s), hit.start), min(int(e), hit.end)
+        for row in rows(hit.chunk_id):
+            start, end = (int(v) for v in spans[row])
             key = (hit.source, start, end)
-            if end <= start or key in seen:
+            if key in seen:
                 continue
             seen.add(key)
-            out.append(Sentence(hit, start, end, hit.text[start - hit.start:end - hit.start]))
+            out.append(Sentence(hit, start, end, hit.text[start - hit.start:end - hit.start], row))
     return out
 
 
@@ -65,14 +66,14 @@ class Scored:
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
-                    embed: Callable[[list[str]], np.ndarray],
-                    tokenize: Callable[[str], list[str]], config: Config) -> Scored:
+                    vectors: np.ndarray, tokenize: Callable[[str], list[str]],
+                    config: Config) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading."""
     kind = expected_type(question)
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
-    cosine = np.asarray(embed([s.text for s in sentences]) @ query_vector.astype(np.float32),
-                        dtype=np.float64)
+    stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
+    cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
     terms = set(tokenize(question))
     lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
     offered = np.array([offers(kind, question, s.text) for s in sentences], dtype=bool)

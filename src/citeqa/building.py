@@ -8,7 +8,6 @@ import os
 import shutil
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,14 @@ class BuildReport:
     notices: list[Notice] = field(default_factory=list)
 
 
-Embedder = Callable[[list[str]], np.ndarray]
+@dataclass
+class Embedded:
+    """Vectors of the chunks and of their sentences, and how many came from the cache."""
+
+    chunks: np.ndarray
+    sentences: np.ndarray
+    reused: int
+    embedded: int
 
 
 def build(corpus: Path, index_dir: Path, config: Config, *, force: bool = False,
@@ -64,19 +70,28 @@ def build(corpus: Path, index_dir: Path, config: Config, *, force: bool = False,
         tokenizer = load_tokenizer()
         split = make_splitter(config.chunk_tokens, config.chunk_overlap, token_counter(tokenizer))
         chunks = chunk_documents(docs, split)
-        cache = _cached_vectors(index_dir, old, config) if not force else {}
+        sentences = chunk_sentences(docs, chunks)
+        cache = _cached_vectors(old, config) if not force else ({}, {})
         encoder_file = _ensure_encoder(index_dir)
-        gen = store.new_generation(index_dir)
-        vectors, reused = _embed(chunks, cache, config, progress, index_dir / encoder_file)
-        write_vectors(gen / "vectors.faiss", vectors, config)
-        store.write_tables(gen, make_tables(docs, chunks, config))
-        manifest = _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file)
-        store.commit(index_dir, gen, manifest)
-    return BuildReport(True, len(docs), len(chunks), len(chunks) - reused, reused,
+        embedded = embed_all(chunks, sentences, cache, config, progress, index_dir / encoder_file)
+        write_generation(index_dir, docs, chunks, sentences, embedded, config,
+                         _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file))
+    return BuildReport(True, len(docs), len(chunks), embedded.embedded, embedded.reused,
                        time.perf_counter() - t0, notices)
 
 
-def make_tables(docs: list[Document], chunks: list[Chunk], config: Config) -> store.Tables:
+def write_generation(index_dir: Path, docs: list[Document], chunks: list[Chunk],
+                     sentences: tuple[np.ndarray, np.ndarray], embedded: Embedded, config: Config,
+                     manifest: dict[str, Any]) -> None:
+    """Write a complete new generation and make it current (call with the build lock held)."""
+    gen = store.new_generation(index_dir)
+    write_vectors(gen / "vectors.faiss", embedded.chunks, config)
+    store.write_tables(gen, make_tables(docs, chunks, sentences, embedded.sentences, config))
+    store.commit(index_dir, gen, manifest)
+
+
+def make_tables(docs: list[Document], chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray],
+                sentence_vectors: np.ndarray, config: Config) -> store.Tables:
     """The chunk, sentence and BM25 tables for `chunks` of `docs`."""
     index_of = {d.source: i for i, d in enumerate(docs)}
     meta = np.array([[index_of[c.source], c.start, c.end, c.line_start, c.line_end]
@@ -84,18 +99,17 @@ def make_tables(docs: list[Document], chunks: list[Chunk], config: Config) -> st
     encoded = [c.text.encode("utf-8") for c in chunks]
     text_ptr = np.zeros(len(chunks) + 1, dtype=np.int64)
     text_ptr[1:] = np.cumsum([len(e) for e in encoded])
-    sent_ptr, sent_spans = _chunk_sentences(docs, chunks)
     tokenize = make_tokenizer(config.tokenizer)
-    bm25 = build_bm25([tokenize(c.text) for c in chunks], config.bm25_k1, config.bm25_b,
+    bm25 = build_bm25((tokenize(c.text) for c in chunks), config.bm25_k1, config.bm25_b,
                       config.bm25_epsilon)
     vocab = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
-    return store.Tables(meta, text_ptr, b"".join(encoded), sent_ptr, sent_spans,
-                        bm25.ptr, bm25.docs, bm25.weights, vocab)
+    return store.Tables(meta, text_ptr, b"".join(encoded), sentences[0], sentences[1],
+                        sentence_vectors.astype(np.float16), bm25.ptr, bm25.docs, bm25.weights,
+                        vocab)
 
 
-def _chunk_sentences(docs: list[Document], chunks: list[Chunk]
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """For each chunk, the spans of the document sentences that overlap it."""
+def chunk_sentences(docs: list[Document], chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray]:
+    """For each chunk, the spans of the document sentences that overlap it, clipped to it."""
     spans_of = {d.source: sentence_spans(d.text) for d in docs}
     ptr = [0]
     rows: list[tuple[int, int]] = []
@@ -104,39 +118,58 @@ def _chunk_sentences(docs: list[Document], chunks: list[Chunk]
         ends = [e for _, e in spans]
         starts = [s for s, _ in spans]
         lo, hi = bisect_right(ends, c.start), bisect_left(starts, c.end)
-        rows.extend(spans[lo:hi])
+        for s, e in spans[lo:hi]:
+            s, e = max(s, c.start), min(e, c.end)
+            if c.text[s - c.start:e - c.start].strip():
+                rows.append((s, e))
         ptr.append(len(rows))
     return (np.array(ptr, dtype=np.int64),
             np.array(rows, dtype=np.int64).reshape(-1, 2))
 
 
+def sentence_texts(chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray]) -> list[str]:
+    """The text of every sentence row, cut from its chunk."""
+    ptr, spans = sentences
+    out = []
+    for i, c in enumerate(chunks):
+        for s, e in spans[ptr[i]:ptr[i + 1]]:
+            out.append(c.text[int(s) - c.start:int(e) - c.start])
+    return out
+
+
 def text_key(text: str) -> str:
-    """The embedding cache key of a chunk text."""
+    """The embedding cache key of a text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _embed(chunks: list[Chunk], cache: dict[str, np.ndarray], config: Config, progress: bool,
-           encoder_path: Path) -> tuple[np.ndarray, int]:
-    """Vectors for all chunks: cached ones reused, the rest embedded in batches."""
-    vectors = np.zeros((len(chunks), DIMENSION), dtype=np.float32)
-    todo = []
-    for i, c in enumerate(chunks):
-        hit = cache.get(text_key(c.text))
-        if hit is None:
-            todo.append(i)
-        else:
-            vectors[i] = hit
+Cache = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+
+
+def embed_all(chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray], cache: Cache,
+              config: Config, progress: bool, encoder_path: Path) -> Embedded:
+    """Vectors for all chunks and sentences: cached ones reused, each new text embedded once."""
+    groups = ([c.text for c in chunks], sentence_texts(chunks, sentences))
+    keys = tuple([text_key(t) for t in texts] for texts in groups)
+    todo: dict[str, str] = {}
+    for texts, ks, known in zip(groups, keys, cache, strict=True):
+        todo.update((k, t) for k, t in zip(ks, texts, strict=True) if k not in known)
+    fresh: dict[str, np.ndarray] = {}
     if todo:
         from tqdm import tqdm
 
         from .embedding import OnnxEncoder
 
-        encoder = OnnxEncoder(encoder_path)
-        with tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress,
+        encoder = OnnxEncoder(encoder_path, threads=1)
+        with tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress,
                   smoothing=0.1) as bar:
-            vectors[todo] = encoder.encode([chunks[i].text for i in todo], config.batch_size,
-                                           progress=bar.update)
-    return vectors, len(chunks) - len(todo)
+            vectors = encoder.encode(list(todo.values()), config.batch_size, progress=bar.update)
+        fresh = dict(zip(todo, vectors, strict=True))
+    out = []
+    for ks, known in zip(keys, cache, strict=True):
+        rows = [known[k] if k in known else fresh[k] for k in ks]
+        out.append(np.array(rows, dtype=np.float32).reshape(len(ks), DIMENSION))
+    reused = sum(k in known for ks, known in zip(keys, cache, strict=True) for k in ks)
+    return Embedded(out[0], out[1], reused, len(todo))
 
 
 def write_vectors(path: Path, vectors: np.ndarray, config: Config) -> None:
@@ -212,11 +245,10 @@ def _unchanged(manifest: dict[str, Any], index_dir: Path, docs: list[Document],
             and (index_dir / encoder["file"]).is_file())
 
 
-def _cached_vectors(index_dir: Path, old: tuple[dict[str, Any], Path] | None, config: Config
-                    ) -> dict[str, np.ndarray]:
-    """Vectors of the previous index by chunk-text hash, when it used the same model."""
+def _cached_vectors(old: tuple[dict[str, Any], Path] | None, config: Config) -> Cache:
+    """Chunk and sentence vectors of the previous index by text hash, when it used the same model."""
     if old is None or old[0]["model"].get("name") != config.model_name:
-        return {}
+        return {}, {}
     import faiss
 
     try:
@@ -225,8 +257,15 @@ def _cached_vectors(index_dir: Path, old: tuple[dict[str, Any], Path] | None, co
         index = faiss.read_index(str(gen / "vectors.faiss"))
         vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, 0))
     except (CiteqaError, RuntimeError):
-        return {}
-    return {text_key(tables.text(i)): vectors[i] for i in range(tables.n_chunks)}
+        return {}, {}
+    chunks = {text_key(tables.text(i)): vectors[i] for i in range(tables.n_chunks)}
+    sentences: dict[str, np.ndarray] = {}
+    for i in range(tables.n_chunks):
+        text, start = tables.text(i), int(tables.chunk_meta[i, 1])
+        for row in range(int(tables.sent_ptr[i]), int(tables.sent_ptr[i + 1])):
+            s, e = (int(v) for v in tables.sent_spans[row])
+            sentences[text_key(text[s - start:e - start])] = tables.sent_vectors[row]
+    return chunks, sentences
 
 
 def _manifest(corpus: Path, index_dir: Path, docs: list[Document], chunks: list[Chunk],

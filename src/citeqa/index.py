@@ -6,8 +6,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import store
 from .answering import candidate_sentences, compose, score_sentences
 from .building import BuildReport, build
@@ -102,8 +100,9 @@ class Index:
         question = clean_question(question)
         vector = self.encoder.encode([question])[0]
         hits = self.retriever.search(question, k, mode, vector=vector)
-        sentences = candidate_sentences(hits, self._sentence_spans)
-        scores = score_sentences(question, vector, sentences, self.encoder.encode,
+        tables = self.retriever.tables
+        sentences = candidate_sentences(hits, self._sentence_rows, tables.sent_spans)
+        scores = score_sentences(question, vector, sentences, tables.sent_vectors,
                                  self.retriever.tokenize, self.config)
         answer = compose(question, hits, sentences, scores, self.config)
         if self.changes:
@@ -111,9 +110,9 @@ class Index:
                             answer.confidence, stale=True)
         return answer
 
-    def _sentence_spans(self, chunk: int) -> np.ndarray:
-        t = self.retriever.tables
-        return np.asarray(t.sent_spans[int(t.sent_ptr[chunk]):int(t.sent_ptr[chunk + 1])])
+    def _sentence_rows(self, chunk: int) -> range:
+        ptr = self.retriever.tables.sent_ptr
+        return range(int(ptr[chunk]), int(ptr[chunk + 1]))
 
 
 def clean_question(question: str) -> str:
