@@ -45,10 +45,17 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def _sha256(path: Path) -> str | None:
+    """Hex sha256 of a file, read in blocks (corpus files may be large), or None if unreadable."""
+    h = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if not path.is_file():  # a FIFO or device named *.txt would block or never end
+            return None
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     except OSError:
         return None
+    return h.hexdigest()
 
 
 def fingerprint(path: Path) -> dict[str, Any]:

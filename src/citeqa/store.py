@@ -12,26 +12,33 @@ import fcntl
 import hashlib
 import json
 import os
+import re
+import shlex
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
+from .config import Config
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
 
 FORMAT = "citeqa-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 GEN_PREFIX = "gen-"
-ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "bm25_ptr", "bm25_docs",
-          "bm25_weights")
+ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "sent_vectors", "bm25_ptr",
+          "bm25_docs", "bm25_weights")
 FILES = tuple(f"{a}.npy" for a in ARRAYS) + ("chunk_text.bin", "bm25_vocab.json",
                                              "vectors.faiss")
+INT_ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "bm25_ptr", "bm25_docs")
+REQUIRED = ("generation", "files", "config", "sources", "chunk_count", "model")
+_GEN_NAME = re.compile(r"gen-[0-9a-f]{1,64}")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Tables:
     chunk_text: bytes | np.ndarray   # UTF-8 texts of all chunks, back to back
     sent_ptr: np.ndarray      # int64 (n + 1): chunk i's sentences are sent_spans[ptr[i]:ptr[i+1]]
     sent_spans: np.ndarray    # int64 (m, 2): sentence start, end in the source file
+    sent_vectors: np.ndarray  # float16 (m, dim): unit vectors of the sentences, for answers
     bm25_ptr: np.ndarray
     bm25_docs: np.ndarray
     bm25_weights: np.ndarray
@@ -103,7 +111,8 @@ def write_tables(gen: Path, tables: Tables) -> None:
 def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
     """Checksum and fsync the generation, then atomically make it the current index."""
     manifest = dict(manifest, format=FORMAT, format_version=FORMAT_VERSION,
-                    generation=gen.name, files={})
+                    generation=gen.name, previous_generation=_current_generation(index_dir),
+                    files={})
     for path in sorted(gen.iterdir()):
         _fsync(path)
         manifest["files"][path.name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
@@ -115,26 +124,37 @@ def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write JSON to a temporary file, fsync it and rename it over `path`."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync(path.parent)
 
 
 def remove_unused(index_dir: Path, keep: str | None) -> None:
     """Delete generation folders and temporary files that no manifest names (left by a killed
-    build); call with the build lock held."""
+    build); call with the build lock held.
+
+    When `keep` is the current generation, the one it replaced is kept too: a reader that read
+    the manifest just before the switch may still be loading it.
+    """
+    names = {keep}
+    if keep is not None and _raw_manifest(index_dir).get("generation") == keep:
+        names.add(_current_generation(index_dir, "previous_generation"))
     for path in index_dir.iterdir():
-        if path.name.startswith(GEN_PREFIX) and path.name != keep:
+        if path.name.startswith(GEN_PREFIX) and path.name not in names:
             shutil.rmtree(path, ignore_errors=True)
         elif path.name.startswith(".") and path.name.endswith(".tmp"):
             path.unlink(missing_ok=True)
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest, checked for format and version."""
+    """The manifest, checked for format, version and the type of every field readers use."""
     path = index_dir / MANIFEST
     if not path.is_file():
         raise IndexNotFoundError(f"no index at {index_dir}; build one with "
@@ -142,16 +162,31 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _corrupt(index_dir, f"its manifest is not readable JSON ({err})") from None
+        raise _corrupt(index_dir, f"its manifest is not readable JSON ({err})", {}) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _corrupt(index_dir, "its manifest is not a citeqa manifest")
+        raise _corrupt(index_dir, "its manifest is not a citeqa manifest", {})
     if manifest.get("format_version") != FORMAT_VERSION:
         raise _corrupt(index_dir, f"it has format version {manifest.get('format_version')!r}, "
-                                  f"this citeqa reads version {FORMAT_VERSION}")
-    for key in ("generation", "files", "config", "sources", "chunk_count", "model"):
-        if key not in manifest:
-            raise _corrupt(index_dir, f"its manifest lacks {key!r}")
+                                  f"this citeqa reads version {FORMAT_VERSION}", manifest)
+    problem = manifest_problem(manifest)
+    if problem:
+        raise _corrupt(index_dir, problem, manifest)
     return manifest
+
+
+def manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """What is wrong with a manifest's fields (missing or of the wrong type), or None."""
+    for key in REQUIRED:
+        if key not in manifest:
+            return f"its manifest lacks {key!r}"
+    for key, valid in _FIELD_CHECKS.items():
+        if key in manifest and not valid(manifest[key]):
+            return f"its manifest has an invalid {key!r}"
+    try:
+        Config.from_dict(manifest["config"])
+    except (TypeError, ValueError) as err:
+        return f"its stored config is invalid ({err})"
+    return None
 
 
 def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
@@ -162,11 +197,9 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
     if missing:
         raise _corrupt(index_dir, f"its manifest does not list {', '.join(missing)}")
     for name, info in sorted(files.items()):
-        path = gen / name
-        if not path.is_file():
-            raise _corrupt(index_dir, f"{gen.name}/{name} is missing")
-        if path.stat().st_size != info.get("size") or sha256_file(path) != info.get("sha256"):
-            raise _corrupt(index_dir, f"{gen.name}/{name} does not match its checksum")
+        problem = _file_problem(gen / name, info)
+        if problem:
+            raise _corrupt(index_dir, f"{gen.name}/{name} {problem}")
     return gen
 
 
@@ -183,32 +216,133 @@ def load_tables(gen: Path, n_chunks: int, mmap: bool = True) -> Tables:
                                     text_path.read_bytes())
     except (OSError, ValueError) as err:
         raise _corrupt(gen.parent, f"a table cannot be read ({err})") from None
+    if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
+        raise _corrupt(gen.parent, "its BM25 vocabulary is not a list of terms")
     tables = Tables(chunk_text=text, bm25_vocab=vocab, **arrays)
     _check_shapes(gen.parent, tables, n_chunks)
     return tables
 
 
+# ---- checks ---------------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _has(entry: Any, **kinds: Callable[[Any], bool]) -> bool:
+    """`entry` is a dict whose keys `kinds` hold values passing their checks."""
+    return isinstance(entry, dict) and all(k in entry and ok(entry[k]) for k, ok in kinds.items())
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_rel_path(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip() or "\\" in value:
+        return False
+    path = PurePosixPath(value)
+    return not path.is_absolute() and ".." not in path.parts
+
+
+def _is_gen_name(value: Any) -> bool:
+    return isinstance(value, str) and _GEN_NAME.fullmatch(value) is not None
+
+
+_FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "generation": _is_gen_name,
+    "previous_generation": lambda v: v is None or _is_gen_name(v),
+    "files": lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and _FILE_NAME.fullmatch(k) and _has(e, sha256=_is_str, size=_is_int)
+        for k, e in v.items()),
+    "config": lambda v: isinstance(v, dict),
+    "sources": lambda v: isinstance(v, list) and all(
+        _has(s, source=_is_str, sha256=_is_str) for s in v),
+    "chunk_count": lambda v: _is_int(v) and v >= 0,
+    "model": lambda v: isinstance(v, dict),
+    "corpus": _is_str,
+    "encoder": lambda v: _has(v, file=_is_rel_path, size=_is_int, mtime_ns=_is_int, sha256=_is_str),
+    "seen": lambda v: isinstance(v, dict) and all(
+        _has(e, size=_is_int, mtime_ns=_is_int, sha256=lambda h: h is None or _is_str(h))
+        for e in v.values()),
+}
+
+
+def _file_problem(path: Path, info: dict[str, Any]) -> str | None:
+    """Why one index file does not match its manifest entry, or None."""
+    try:
+        if not path.is_file():
+            return "is missing"
+        size = path.stat().st_size
+        if size != info["size"]:
+            return f"is {size} bytes, the manifest says {info['size']} (truncated or overwritten)"
+        if sha256_file(path) != info["sha256"]:
+            return "does not match its checksum (its bytes were changed)"
+    except OSError as err:  # e.g. removed by a build while we read it
+        return f"cannot be read ({err.strerror or err})"
+    return None
+
+
 def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
-    problems = []
+    problems = [f"{name} is not an integer array" for name in INT_ARRAYS
+                if getattr(t, name).dtype.kind not in "iu"]
+    if problems:
+        raise _corrupt(index_dir, f"its stores disagree ({'; '.join(problems)})")
     if t.chunk_meta.shape != (n, 5):
-        problems.append(f"chunk table has {t.chunk_meta.shape[0]} rows")
-    if t.text_ptr.shape != (n + 1,) or (n and int(t.text_ptr[-1]) != len(t.chunk_text)):
+        problems.append(f"chunk table has shape {t.chunk_meta.shape}")
+    if t.text_ptr.shape != (n + 1,) or int(t.text_ptr[-1]) != len(t.chunk_text):
         problems.append("chunk text offsets disagree with the text file")
-    if t.sent_ptr.shape != (n + 1,) or int(t.sent_ptr[-1]) != t.sent_spans.shape[0]:
+    if t.sent_ptr.shape != (n + 1,) or t.sent_spans.ndim != 2 or t.sent_spans.shape[1] != 2 \
+            or int(t.sent_ptr[-1]) != t.sent_spans.shape[0]:
         problems.append("sentence table disagrees with the chunk table")
-    if t.bm25_ptr.shape != (len(t.bm25_vocab) + 1,) or \
-            int(t.bm25_ptr[-1]) != t.bm25_docs.shape[0] != t.bm25_weights.shape[0]:
+    elif t.sent_vectors.ndim != 2 or t.sent_vectors.shape[0] != t.sent_spans.shape[0]:
+        problems.append("sentence vectors disagree with the sentence table")
+    if t.bm25_ptr.shape != (len(t.bm25_vocab) + 1,) or t.bm25_docs.ndim != 1 \
+            or t.bm25_weights.shape != t.bm25_docs.shape \
+            or int(t.bm25_ptr[-1]) != t.bm25_docs.shape[0]:
         problems.append("BM25 postings disagree with the vocabulary")
-    if t.bm25_docs.size and int(t.bm25_docs.max()) >= n:
-        problems.append("BM25 rows point past the chunk table")
+    elif t.bm25_docs.size and not 0 <= int(t.bm25_docs.min()) <= int(t.bm25_docs.max()) < n:
+        problems.append("BM25 rows point outside the chunk table")
     if problems:
         raise _corrupt(index_dir, f"its stores disagree ({'; '.join(problems)}; the manifest "
                                   f"says {n} chunks)")
 
 
-def _corrupt(index_dir: Path, what: str) -> IndexCorruptError:
+# ---- helpers --------------------------------------------------------------------------------
+def _raw_manifest(index_dir: Path) -> dict[str, Any]:
+    """The manifest as plain JSON, or {} when it is missing or unreadable."""
+    try:
+        data = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The generation the manifest names now, or None when there is no readable manifest."""
+    return _current_generation(index_dir)
+
+
+def _current_generation(index_dir: Path, key: str = "generation") -> str | None:
+    """The generation the manifest names under `key`, when that folder exists."""
+    name = _raw_manifest(index_dir).get(key)
+    if isinstance(name, str) and _is_gen_name(name) and (index_dir / name).is_dir():
+        return name
+    return None
+
+
+def _corrupt(index_dir: Path, what: str, manifest: dict[str, Any] | None = None
+             ) -> IndexCorruptError:
+    """The damaged-index error; `manifest` is given when `citeqa index` cannot read the
+    corpus folder from it, so the command names the corpus (or CORPUS when unknown)."""
+    corpus = ""
+    if manifest is not None:
+        stored = manifest.get("corpus")
+        corpus = shlex.quote(str((index_dir / stored).resolve())) if isinstance(stored, str) \
+            else "CORPUS"
+        corpus += " "
     return IndexCorruptError(f"the index at {index_dir} is damaged: {what}; rebuild it with "
-                             f"`citeqa index --index {index_dir} --force`")
+                             f"`citeqa index {corpus}--index {shlex.quote(str(index_dir))} "
+                             f"--force`")
 
 
 def _fsync(path: Path) -> None:
