@@ -63,10 +63,10 @@ def build(corpus: Path, index_dir: Path, config: Config, *, force: bool = False,
             raise CorpusError(f"nothing to index in {corpus}: {reasons}")
         seen = {s.source: fingerprint(s.path) for s in find_sources(corpus)[0]}
         old = _old_index(index_dir)
+        store.remove_unused(index_dir, keep=old[0]["generation"] if old else None)
         if not force and old is not None and _unchanged(old[0], index_dir, docs, seen, config):
             return BuildReport(False, len(docs), int(old[0]["chunk_count"]), 0, 0,
                                time.perf_counter() - t0, notices)
-        store.remove_unused(index_dir, keep=old[0]["generation"] if old else None)
         tokenizer = load_tokenizer()
         split = make_splitter(config.chunk_tokens, config.chunk_overlap, token_counter(tokenizer))
         chunks = chunk_documents(docs, split)
@@ -76,6 +76,7 @@ def build(corpus: Path, index_dir: Path, config: Config, *, force: bool = False,
         embedded = embed_all(chunks, sentences, cache, config, progress, index_dir / encoder_file)
         write_generation(index_dir, docs, chunks, sentences, embedded, config,
                          _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file))
+        _remove_other_encoders(index_dir, keep=encoder_file)
     return BuildReport(True, len(docs), len(chunks), embedded.embedded, embedded.reused,
                        time.perf_counter() - t0, notices)
 
@@ -191,27 +192,34 @@ def _ensure_encoder(index_dir: Path) -> str:
     """The ONNX export of the installed model inside `index_dir`, made once per model.
 
     Exports are also kept in the user cache folder (`CITEQA_CACHE_DIR`, default
-    ~/.cache/citeqa), so a second index of the same model copies instead of re-exporting.
+    ~/.cache/citeqa), so a second index of the same model copies instead of re-exporting; an
+    index's copy that differs from the cached one (damaged) is replaced.
     """
     weights = model_dir() / "model.safetensors"
     key = store.sha256_file(weights)[:16] if weights.is_file() else "model"
     rel = f"encoder/{key}.onnx"
     dest = index_dir / rel
-    if dest.is_file():
-        return rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    for old in dest.parent.glob("*.onnx*"):
-        old.unlink()
     cached = cache_dir() / f"{key}.onnx"
     if not cached.is_file():
         from .embedding import export_onnx
 
         cached.parent.mkdir(parents=True, exist_ok=True)
         export_onnx(cached)
+    if dest.is_file() and dest.stat().st_size == cached.stat().st_size \
+            and store.sha256_file(dest) == store.sha256_file(cached):
+        return rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.copyfile(cached, tmp)
     os.replace(tmp, dest)
     return rel
+
+
+def _remove_other_encoders(index_dir: Path, keep: str) -> None:
+    """Delete exports of other models, once the new generation no longer needs them."""
+    for path in (index_dir / "encoder").glob("*.onnx*"):
+        if path.name != Path(keep).name:
+            path.unlink(missing_ok=True)
 
 
 def cache_dir() -> Path:
@@ -282,7 +290,8 @@ def _manifest(corpus: Path, index_dir: Path, docs: list[Document], chunks: list[
         "corpus": os.path.relpath(corpus.resolve(), index_dir.resolve()),
         "config": config.to_dict(),
         "model": {"name": config.model_name, "dimension": DIMENSION},
-        "encoder": {"file": encoder_file, "size": enc.stat().st_size},
+        "encoder": {"file": encoder_file, "size": enc.stat().st_size,
+                    "mtime_ns": enc.stat().st_mtime_ns, "sha256": store.sha256_file(enc)},
         "chunk_count": len(chunks),
         "sources": [{"source": d.source, "sha256": d.sha256, "title": d.title, "date": d.date,
                      "chunks": counts.get(d.source, 0)} for d in docs],

@@ -147,10 +147,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from .index import clean_question
+
     index = _open(args, build_default=False)
     hits = index.search(args.question, k=10 if args.k is None else args.k, mode=args.mode)
     if args.json:
-        _print_json({"question": args.question, "mode": args.mode,
+        _print_json({"question": clean_question(args.question), "mode": args.mode,
                      "stale": bool(index.changes), "hits": [h.to_dict() for h in hits]})
         return 0
     _warn_stale(index)

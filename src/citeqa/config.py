@@ -48,6 +48,12 @@ class Config:
     max_file_mb: float = 20.0
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value, default = getattr(self, f.name), f.default
+            kinds = (int, float) if isinstance(default, float) else (type(default),)
+            if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kinds):
+                raise ValueError(f"{f.name} must be of type {type(default).__name__}, got "
+                                 f"{value!r}")
         if not 16 <= self.chunk_tokens <= 254:
             raise ValueError(f"chunk_tokens must be in 16..254 (the model reads 256 word pieces), "
                              f"got {self.chunk_tokens}")

@@ -113,8 +113,17 @@ def load_sentence_transformer(path: Path | None = None) -> Any:
 def export_onnx(dest: Path, model: Any | None = None) -> None:
     """Export the sentence-transformers model's transformer to ONNX at `dest` (written whole)."""
     import torch
+    from transformers.utils import logging as hf_logging
 
-    st = model if model is not None else load_sentence_transformer()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # no weight-loading bar or notes during a quiet build
+    hf_logging.disable_progress_bar()
+    try:
+        st = model if model is not None else load_sentence_transformer()
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
     bert = st[0].auto_model.eval()
     sample = st[0].tokenize(["an example sentence for tracing the graph"])
     names = ["input_ids", "attention_mask", "token_type_ids"]

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import store
 from .answering import candidate_sentences, compose, score_sentences
-from .building import BuildReport, build
 from .config import Config
-from .errors import IndexCorruptError, StaleIndexError
+from .errors import IndexCorruptError, ModelError, StaleIndexError
 from .lexical import BM25, make_tokenizer
 from .records import Answer, Hit
 from .retrieval import Retriever, check_args
 from .staleness import Changes, compare
+
+if TYPE_CHECKING:
+    from .building import BuildReport
 
 MAX_QUESTION_CHARS = 2000
 
@@ -37,6 +40,11 @@ class Index:
               config: Config | None = None, *, force: bool = False,
               progress: bool = False) -> Index:
         """Build (or refresh, when the corpus or build settings changed) and open the index."""
+        _check_path("corpus", corpus)
+        _check_path("index_dir", index_dir)
+        _check_config(config)
+        from .building import build  # imports the chunker; the query path does without it
+
         config = config or Config()
         report = build(Path(corpus), Path(index_dir), config, force=force, progress=progress)
         index = cls.open(index_dir, config)
@@ -51,22 +59,17 @@ class Index:
         A stale index (its corpus changed since the build) raises `StaleIndexError` unless
         `allow_stale` is set, in which case answers come from the old index and say so.
         """
+        _check_path("index_dir", index_dir)
+        _check_config(config)
         path = Path(index_dir)
-        manifest = store.read_manifest(path)
-        gen = store.verify_files(path, manifest)
-        stored = _stored_config(path, manifest)
-        config = stored.with_query_settings(config) if config else stored
-        n = int(manifest["chunk_count"])
-        tables = store.load_tables(gen, n)
-        vectors = _load_vectors(gen / "vectors.faiss", n, path, config)
-        encoder = _load_encoder(path, manifest)
-        bm25 = BM25({t: i for i, t in enumerate(tables.bm25_vocab)}, tables.bm25_ptr,
-                    tables.bm25_docs, tables.bm25_weights, n)
-        sources = [s["source"] for s in manifest["sources"]]
-        if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
-            raise _corrupt(path, "chunks point past the list of sources")
-        retriever = Retriever(tables, bm25, vectors, sources, make_tokenizer(config.tokenizer),
-                              lambda q: encoder.encode([q])[0], config)
+        before = store.current_generation(path)
+        try:
+            manifest, retriever, encoder = _load(path, config)
+        except IndexCorruptError:
+            # A build may have replaced the generation while we read it: read the new one.
+            if store.current_generation(path) in (None, before):
+                raise
+            manifest, retriever, encoder = _load(path, config)
         changes = compare(_corpus_path(path, manifest), manifest.get("seen", {}))
         if changes and not allow_stale:
             raise StaleIndexError(f"the index at {path} is out of date: {changes.summary()}; "
@@ -113,6 +116,36 @@ class Index:
     def _sentence_rows(self, chunk: int) -> range:
         ptr = self.retriever.tables.sent_ptr
         return range(int(ptr[chunk]), int(ptr[chunk + 1]))
+
+
+def _load(path: Path, config: Config | None) -> tuple[dict[str, Any], Retriever, Any]:
+    """Read, verify and load the current generation of the index at `path`."""
+    manifest = store.read_manifest(path)
+    gen = store.verify_files(path, manifest)
+    stored = _stored_config(path, manifest)
+    config = stored.with_query_settings(config) if config else stored
+    n = int(manifest["chunk_count"])
+    tables = store.load_tables(gen, n)
+    vectors = _load_vectors(gen / "vectors.faiss", n, path, config)
+    encoder = _load_encoder(path, manifest)
+    bm25 = BM25({t: i for i, t in enumerate(tables.bm25_vocab)}, tables.bm25_ptr,
+                tables.bm25_docs, tables.bm25_weights, n)
+    sources = [s["source"] for s in manifest["sources"]]
+    if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
+        raise _corrupt(path, "chunks point past the list of sources")
+    retriever = Retriever(tables, bm25, vectors, sources, make_tokenizer(config.tokenizer),
+                          lambda q: encoder.encode([q])[0], config)
+    return manifest, retriever, encoder
+
+
+def _check_path(name: str, value: object) -> None:
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
+
+
+def _check_config(config: object) -> None:
+    if config is not None and not isinstance(config, Config):
+        raise ValueError(f"config must be a citeqa.Config or None, got {type(config).__name__}")
 
 
 def clean_question(question: str) -> str:
@@ -170,7 +203,15 @@ def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
     file = path / str(enc.get("file", ""))
     if not enc.get("file") or not file.is_file() or file.stat().st_size != enc.get("size"):
         raise _corrupt(path, "its encoder export is missing or incomplete")
-    return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
+    # Hashing 90 MB costs more than the rest of a cold start, so the export is hashed only
+    # when its modification time differs from the one recorded when it was checked at build.
+    if file.stat().st_mtime_ns != enc.get("mtime_ns") and \
+            store.sha256_file(file) != enc.get("sha256"):
+        raise _corrupt(path, "its encoder export does not match its checksum")
+    try:
+        return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
+    except ModelError as err:
+        raise _corrupt(path, f"its encoder export cannot be loaded ({err})") from None
 
 
 def _corrupt(path: Path, what: str) -> IndexCorruptError:
