@@ -29,9 +29,9 @@ def test_ask_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_search_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = _json(capsys, ["search", "Meteor missile", "--index", str(seed_index_dir), "--k", "4",
+    data = _json(capsys, ["search", "Meteor missile", "--index", str(seed_index_dir), "--k", "2",
                           "--mode", "bm25", "--json"])
-    assert data["mode"] == "bm25" and len(data["hits"]) == 4
+    assert data["mode"] == "bm25" and len(data["hits"]) == 2
     assert all(set(h) == HIT_FIELDS for h in data["hits"])
 
 

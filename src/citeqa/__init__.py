@@ -10,6 +10,7 @@ from .errors import (
     IndexLockedError,
     IndexNotFoundError,
     ModelError,
+    QuestionSetError,
     StaleIndexError,
 )
 from .index import Index
@@ -21,6 +22,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Answer", "Citation", "CiteqaError", "Config", "CorpusError", "Hit", "Index",
-    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "ModelError",
+    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "ModelError", "QuestionSetError",
     "StaleIndexError", "__version__",
 ]

@@ -164,7 +164,8 @@ def embed_all(chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray], cac
         encoder = OnnxEncoder(encoder_path, threads=1)
         with tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress,
                   smoothing=0.1) as bar:
-            vectors = encoder.encode(list(todo.values()), config.batch_size, progress=bar.update)
+            vectors = encoder.encode(list(todo.values()), config.batch_size, progress=bar.update,
+                                     workers=os.cpu_count() or 1)
         fresh = dict(zip(todo, vectors, strict=True))
     out = []
     for ks, known in zip(keys, cache, strict=True):

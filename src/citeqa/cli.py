@@ -83,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="index folder (default index/ for seeds/, else a folder under "
                          "eval/indexes/)")
     ev.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated modes")
-    ev.add_argument("--k", type=int, default=10, help="ranking depth")
+    ev.add_argument("--k", type=int, default=10,
+                    help="ranking depth (at least 10; metrics are reported at 10)")
     ev.add_argument("--out", default="eval/results", help="folder for the results")
     ev.add_argument("--limit-docs", type=int, default=None,
                     help="use only the first N documents (sorted by name) and their questions")

@@ -21,16 +21,16 @@ BUILD_FIELDS = ("chunk_tokens", "chunk_overlap", "model_name", "tokenizer", "bm2
 class Config:
     """Chunking, model, BM25, fusion and answer settings (defaults chosen in eval/README.md)."""
 
-    chunk_tokens: int = 128
-    chunk_overlap: int = 32
+    chunk_tokens: int = 254
+    chunk_overlap: int = 0
     model_name: str = "sentence-transformers/all-MiniLM-L6-v2"
     tokenizer: str = "stem-stop"
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_epsilon: float = 0.25
-    fusion: str = "rrf"
+    fusion: str = "zscore"
     rrf_k: int = 60
-    dense_weight: float = 0.5
+    dense_weight: float = 0.7
     candidates: int = 50
     answer_passages: int = 5
     answer_sentences: int = 2

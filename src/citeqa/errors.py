@@ -43,3 +43,9 @@ class ModelError(CiteqaError):
     """The embedding model cannot be found or loaded."""
 
     exit_code = 8
+
+
+class QuestionSetError(CiteqaError):
+    """The question set is missing, malformed, or does not match its corpus."""
+
+    exit_code = 9

@@ -91,6 +91,12 @@ class Index:
     def chunk_count(self) -> int:
         return int(self.manifest["chunk_count"])
 
+    def passages(self) -> list[tuple[int, str, int, int]]:
+        """Every indexed passage as (chunk id, source, start, end)."""
+        sources = self.retriever.sources
+        return [(i, sources[src], start, end) for i, (src, start, end, _, _)
+                in enumerate(self.retriever.tables.chunk_meta.tolist())]
+
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         """The `k` best passages for `question`; mode is bm25, dense or hybrid."""
         check_args(k, mode)

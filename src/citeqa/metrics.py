@@ -1,0 +1,202 @@
+"""Judging and scoring: the relevance rule of shared/QUESTIONS.md, ranked retrieval metrics (by
+ranx), evidence coverage, answer and abstention scores, and latency percentiles.
+
+Relevance: a passage [p0, p1) is relevant to an evidence quote occurring at [q0, q1) when the
+two overlap by at least half of the quote's length, i.e. 2 * overlap >= q1 - q0 (exactly half
+counts). A quote that occurs several times in its source is covered by any occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Span = tuple[int, int]
+
+HIT_CUTOFFS = tuple(range(1, 11))
+RANX_METRICS = tuple(f"hit_rate@{k}" for k in HIT_CUTOFFS) + ("mrr@10", "ndcg@10")
+RECALL_AT = 10
+ANSWER_HIT_AT = 5
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+# ---- kernels -----------------------------------------------------------------------------
+def overlap(a: Span, b: Span) -> int:
+    """Characters shared by two half-open spans (0 when they are apart)."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def is_relevant(passage: Span, occurrences: Sequence[Span]) -> bool:
+    """Whether `passage` overlaps some occurrence of a quote by at least half its length.
+
+    >>> is_relevant((15, 30), [(10, 20)]), is_relevant((16, 30), [(10, 20)])
+    (True, False)
+    """
+    return any(2 * overlap(passage, q) >= q[1] - q[0] for q in occurrences)
+
+
+def occurrences(text: str, quote: str) -> list[Span]:
+    """Every (possibly overlapping) span where `quote` occurs in `text`."""
+    spans: list[Span] = []
+    start = text.find(quote) if quote else -1
+    while start >= 0:
+        spans.append((start, start + len(quote)))
+        start = text.find(quote, start + 1)
+    return spans
+
+
+def normalise(text: str) -> str:
+    """Case-folded text with runs of whitespace made single spaces."""
+    return " ".join(text.casefold().split())
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether `text` holds one of the gold `answers` (case-insensitive, whitespace-normalised)."""
+    haystack = normalise(text)
+    return any(normalise(a) and normalise(a) in haystack for a in answers)
+
+
+def strip_markers(text: str) -> str:
+    """An answer text without its `[n]` citation markers (so gold answer "1" cannot match
+    "[1]")."""
+    return _MARKER.sub(" ", text)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    """The arithmetic mean, or None for no values."""
+    return float(np.mean(values)) if len(values) else None
+
+
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+# ---- ranked retrieval (ranx) -------------------------------------------------------------
+def ranked_scores(qrels: Mapping[str, Collection[int]], run: Mapping[str, Sequence[int]]
+                  ) -> dict[str, float]:
+    """ranx's hit_rate@1..10, mrr@10 and ndcg@10, averaged over every query of `qrels`.
+
+    `qrels` maps a question id to its relevant passage ids (possibly none: the query still
+    counts, as a miss); `run` maps it to its ranked passage ids, best first. Scores given to
+    ranx are 1/rank, so ranx keeps our order exactly (it would reorder tied scores).
+
+    >>> ranked_scores({"a": {1}, "b": {7}}, {"a": [1, 2], "b": [3, 7]})["mrr@10"]
+    0.75
+    """
+    if not qrels:
+        raise ValueError("no questions to score; the question set has no answerable question")
+    if not any(qrels.values()) or not any(run.get(q) for q in qrels):
+        return dict.fromkeys(RANX_METRICS, 0.0)  # ranx cannot type an all-empty qrels or run
+    from ranx import Qrels, Run, evaluate
+
+    q = Qrels.from_dict({qid: {str(d): 1 for d in docs} for qid, docs in qrels.items()})
+    r = Run.from_dict({qid: {str(d): 1.0 / rank for rank, d in enumerate(run.get(qid, ()), 1)}
+                       for qid in qrels})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's "unsafe cast uint64 to int64" inside ranx
+        scores = evaluate(q, r, list(RANX_METRICS), make_comparable=True)
+    return {m: float(scores[m]) for m in RANX_METRICS}
+
+
+# ---- per-question outcomes and their summaries -------------------------------------------
+@dataclass(frozen=True)
+class Retrieved:
+    """One answerable or unanswerable question's ranking in one mode, judged."""
+
+    chunk_ids: tuple[int, ...]
+    first_relevant: int | None     # 1-based rank of the first relevant passage
+    first_answer: int | None       # 1-based rank of the first passage holding a gold answer
+    quotes_covered: int            # evidence quotes with a relevant passage in the top RECALL_AT
+    quotes: int                    # evidence quotes of the question
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question put to `Index.ask`, judged."""
+
+    abstained: bool
+    correct: bool                  # not abstained and the text holds a gold answer
+    citations: int
+    relevant_citations: int        # citations relevant to some evidence quote
+    confidence: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RetrievalMetrics:
+    """One mode's retrieval scores over the answerable questions."""
+
+    questions: int
+    hit_at_1: float
+    hit_at_3: float
+    hit_at_5: float
+    mrr_at_10: float
+    ndcg_at_10: float
+    evidence_recall_at_10: float   # share of evidence quotes covered by the top 10 (not ranx)
+    answer_hit_at_5: float
+    hit_curve: tuple[float, ...]   # Hit@1..10
+
+
+@dataclass(frozen=True)
+class AnswerMetrics:
+    """Scores of the answers from `Index.ask`; None where there is nothing to score."""
+
+    answerable: int
+    unanswerable: int
+    answer_accuracy: float | None
+    citation_precision: float | None
+    abstention_precision: float | None
+    abstention_recall: float | None
+    answerable_answered: float | None
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Per-question time of one mode (or of ask), in milliseconds."""
+
+    p50_ms: float
+    p95_ms: float
+
+
+def retrieval_metrics(qrels: Mapping[str, Collection[int]], judged: Mapping[str, Retrieved]
+                      ) -> RetrievalMetrics:
+    """The scores of one mode, over the questions of `qrels` (the answerable ones)."""
+    rows = [judged[q] for q in qrels]
+    scores = ranked_scores(qrels, {q: judged[q].chunk_ids for q in qrels})
+    recall = [r.quotes_covered / r.quotes for r in rows if r.quotes]
+    answer_hits = [float(r.first_answer is not None and r.first_answer <= ANSWER_HIT_AT)
+                   for r in rows]
+    return RetrievalMetrics(
+        len(rows), scores["hit_rate@1"], scores["hit_rate@3"], scores["hit_rate@5"],
+        scores["mrr@10"], scores["ndcg@10"], mean(recall) or 0.0, mean(answer_hits) or 0.0,
+        tuple(scores[f"hit_rate@{k}"] for k in HIT_CUTOFFS))
+
+
+def answer_metrics(outcomes: Sequence[Asked], answerable: Sequence[bool]) -> AnswerMetrics:
+    """Accuracy and citation precision on answerable questions, abstention on unanswerable."""
+    pairs = list(zip(outcomes, answerable, strict=True))
+    yes = [o for o, a in pairs if a]
+    no = [o for o, a in pairs if not a]
+    answered = [o for o in yes if not o.abstained]
+    abstained_right = sum(o.abstained for o in no)
+    return AnswerMetrics(
+        len(yes), len(no),
+        share(sum(o.correct for o in yes), len(yes)),
+        share(sum(o.relevant_citations for o in answered), sum(o.citations for o in answered)),
+        share(abstained_right, sum(o.abstained for o in outcomes)),
+        share(abstained_right, len(no)),
+        share(len(answered), len(yes)))
+
+
+def latency(seconds: Sequence[float]) -> Latency:
+    """Median and 95th percentile (linear interpolation) of per-question times, in ms."""
+    if not seconds:
+        return Latency(0.0, 0.0)
+    ms = np.asarray(seconds, dtype=np.float64) * 1000.0
+    return Latency(float(np.percentile(ms, 50)), float(np.percentile(ms, 95)))

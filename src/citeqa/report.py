@@ -1,0 +1,186 @@
+"""Evaluation reports: the metrics as JSON, a Markdown table, a Hit@k chart, written atomically."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import io
+import json
+import os
+import platform
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .metrics import HIT_CUTOFFS, Latency, RetrievalMetrics
+
+if TYPE_CHECKING:
+    from .evaluation import EvalResult
+    from .index import Index
+
+ASK_MODE = "hybrid"  # `Index.ask`'s default mode, which the evaluation uses
+RETRIEVAL_COLUMNS = (("hit@1", "Hit@1"), ("hit@3", "Hit@3"), ("hit@5", "Hit@5"),
+                     ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
+                     ("evidence_recall@10", "Recall@10 (evidence)"),
+                     ("answer_hit@5", "Answer hit@5"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"))
+ASK_COLUMNS = (("answer_accuracy", "Answer accuracy"), ("citation_precision", "Citation precision"),
+               ("abstention_precision", "Abstention precision"),
+               ("abstention_recall", "Abstention recall"),
+               ("answerable_answered", "Answerable answered"), ("p50_ms", "p50 ms"),
+               ("p95_ms", "p95 ms"))
+EXTRA_VERSIONS = ("ranx", "matplotlib")
+
+
+# ---- JSON --------------------------------------------------------------------------------
+def retrieval_row(m: RetrievalMetrics, t: Latency) -> dict[str, float]:
+    """One mode's metrics under their report names."""
+    return {"hit@1": m.hit_at_1, "hit@3": m.hit_at_3, "hit@5": m.hit_at_5,
+            "mrr@10": m.mrr_at_10, "ndcg@10": m.ndcg_at_10,
+            "evidence_recall@10": m.evidence_recall_at_10, "answer_hit@5": m.answer_hit_at_5,
+            "p50_ms": round(t.p50_ms, 1), "p95_ms": round(t.p95_ms, 1)}
+
+
+def metrics_json(result: EvalResult, set_name: str) -> dict[str, Any]:
+    """Every summary figure of a run (what `citeqa eval --json` prints)."""
+    a = result.answers
+    ask = {key: value for key, value in asdict(a).items()
+           if key not in ("answerable", "unanswerable")}
+    t = result.latency["ask"]
+    return {"set": set_name, "questions": len(result.questions), "answerable": a.answerable,
+            "unanswerable": a.unanswerable, "k": result.k,
+            "retrieval": {m: retrieval_row(result.retrieval[m], result.latency[m])
+                          for m in result.modes if m in result.retrieval},
+            "hit_curve": {m: list(result.retrieval[m].hit_curve)
+                          for m in result.modes if m in result.retrieval},
+            "ask": dict(ask, mode=ASK_MODE, p50_ms=round(t.p50_ms, 1),
+                        p95_ms=round(t.p95_ms, 1))}
+
+
+def question_rows(result: EvalResult) -> list[dict[str, Any]]:
+    """Per question: the rank of the first relevant passage in each mode and the ask outcome."""
+    rows = []
+    for i, q in enumerate(result.questions):
+        a = result.asked[i]
+        rows.append({"id": q.id, "answerable": q.answerable,
+                     "rank": {m: result.retrieved[m][i].first_relevant for m in result.modes},
+                     "ask": {"abstained": a.abstained, "correct": a.correct,
+                             "citations": a.citations, "relevant_citations": a.relevant_citations,
+                             "confidence": round(a.confidence, 4)}})
+    return rows
+
+
+def full_json(result: EvalResult, index: Index, set_name: str, run: dict[str, Any]
+              ) -> dict[str, Any]:
+    """The whole record of a run: what, on what, with which settings and versions, and how."""
+    from . import __version__
+
+    versions = dict(index.manifest.get("versions", {}), citeqa=__version__,
+                    python=platform.python_version())
+    versions.update({name: _version(name) for name in EXTRA_VERSIONS})
+    return {"set": set_name, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "run": run, "config": index.manifest.get("config", {}),
+            "model": index.manifest.get("model", {}), "index_created": index.manifest.get("created"),
+            "versions": versions, "metrics": metrics_json(result, set_name),
+            "questions": question_rows(result)}
+
+
+def json_text(data: dict[str, Any], rows_key: str | None = None) -> str:
+    """Indented JSON; the list under `rows_key` is written one compact row per line."""
+    if rows_key is None or rows_key not in data:
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    head = {k: v for k, v in data.items() if k != rows_key}
+    rows = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in data[rows_key])
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    return text[:-2] + f',\n "{rows_key}": [\n{rows}\n ]\n}}\n'
+
+
+# ---- Markdown ----------------------------------------------------------------------------
+def _cell(key: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(result: EvalResult, set_name: str, run: dict[str, Any]) -> str:
+    """The report as Markdown: a retrieval table (rows = modes) and an answer table."""
+    m = metrics_json(result, set_name)
+    out = [f"# Evaluation: {set_name}\n",
+           f"{m['questions']} questions ({m['answerable']} answerable, {m['unanswerable']} "
+           f"unanswerable) over {run['documents']} documents, {run['passages']} passages; "
+           f"k = {result.k}.\n",
+           "## Retrieval (answerable questions)\n"]
+    if m["retrieval"]:
+        rows = [[mode] + [_cell(key, row[key]) for key, _ in RETRIEVAL_COLUMNS]
+                for mode, row in m["retrieval"].items()]
+        out.append(_table(["mode"] + [label for _, label in RETRIEVAL_COLUMNS], rows))
+    else:
+        out.append("No answerable question: nothing to score.\n")
+    out += [f"\n## Answers (`ask`, {ASK_MODE})\n",
+            _table([label for _, label in ASK_COLUMNS],
+                   [[_cell(key, m["ask"][key]) for key, _ in ASK_COLUMNS]]),
+            "\nHit@k, MRR@10 and nDCG@10 are computed by ranx over passages relevant by the "
+            "half-overlap rule of shared/QUESTIONS.md; Recall@10 (evidence) is the share of a "
+            "question's evidence quotes covered by the top 10; latency is per question.\n"]
+    return "\n".join(out)
+
+
+# ---- chart -------------------------------------------------------------------------------
+def hit_curve_png(result: EvalResult, set_name: str) -> bytes:
+    """A PNG of Hit@k for k = 1..10, one line per mode (Agg canvas, no pyplot state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for mode in result.modes:
+        if mode in result.retrieval:
+            ax.plot(HIT_CUTOFFS, result.retrieval[mode].hit_curve, marker="o", label=mode)
+    ax.set(xlabel="k", ylabel="Hit@k", title=f"Hit@k: {set_name}", ylim=(0, 1.02),
+           xticks=list(HIT_CUTOFFS))
+    ax.grid(alpha=0.3)
+    if result.retrieval:
+        ax.legend(loc="lower right")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+# ---- files -------------------------------------------------------------------------------
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file next to `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_reports(result: EvalResult, index: Index, out: Path, set_name: str,
+                  run: dict[str, Any]) -> dict[str, Any]:
+    """Write <out>/<set>.json, .md and .png; the JSON record written."""
+    data = full_json(result, index, set_name, run)
+    write_atomic(out / f"{set_name}.json", json_text(data, "questions").encode("utf-8"))
+    write_atomic(out / f"{set_name}.md", markdown(result, set_name, run).encode("utf-8"))
+    write_atomic(out / f"{set_name}.png", hit_curve_png(result, set_name))
+    return data
+
+
+def _version(name: str) -> str | None:
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return None
