@@ -36,7 +36,7 @@ class Config:
     answer_sentences: int = 2
     sentence_margin: float = 0.25
     lexical_weight: float = 0.5
-    type_weight: float = 0.1
+    type_weight: float = 0.2
     heading_penalty: float = 0.2
     abstain_threshold: float = 0.6
     type_window: float = 0.1
