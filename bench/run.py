@@ -104,6 +104,10 @@ def measure_scale(index_dir: Path, n_queries: int) -> dict[str, Any]:
             index.search(q, k=10, mode=mode)
             times.append(time.perf_counter() - t)
         out[mode] = stats(times)
+    # resident memory of the open index after the queries, before the recall check copies
+    status = Path("/proc/self/status").read_text()
+    out["rss_mb"] = int(status.split("VmRSS:")[1].split()[0]) / 1024
+    out["hwm_mb"] = int(status.split("VmHWM:")[1].split()[0]) / 1024
     vectors = index.retriever.vectors
     out["ann"] = type(vectors).__name__
     if hasattr(vectors, "hnsw"):
@@ -115,9 +119,6 @@ def measure_scale(index_dir: Path, n_queries: int) -> dict[str, Any]:
         _, got = vectors.search(q, 10)
         overlaps = [len(set(a) & set(b)) / 10 for a, b in zip(truth, got, strict=True)]
         out["recall_at_10"] = float(np.mean(overlaps))
-    status = Path("/proc/self/status").read_text()
-    out["rss_mb"] = int(status.split("VmRSS:")[1].split()[0]) / 1024
-    out["hwm_mb"] = int(status.split("VmHWM:")[1].split()[0]) / 1024
     gen = index_dir / index.manifest["generation"]
     size = sum(p.stat().st_size for p in gen.iterdir())
     out["disk_mb"] = size / 1e6
