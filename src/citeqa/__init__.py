@@ -1,6 +1,7 @@
-"""citeqa: hybrid-retrieval (BM25 + dense) question answering with cited passages."""
+"""citeqa: hybrid-retrieval (BM25 + dense) question answering with cited passages.
 
-import logging
+The library logs nothing and prints nothing; the `citeqa` command does the printing.
+"""
 
 from .config import Config
 from .errors import (
@@ -17,8 +18,6 @@ from .index import Index
 from .records import Answer, Citation, Hit
 
 __version__ = "0.1.0"
-
-logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Answer", "Citation", "CiteqaError", "Config", "CorpusError", "Hit", "Index",

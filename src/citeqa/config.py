@@ -40,7 +40,7 @@ class Config:
     heading_penalty: float = 0.2
     abstain_threshold: float = 0.6
     type_window: float = 0.1
-    batch_size: int = 32
+    batch_size: int = 16
     ann_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
