@@ -156,6 +156,7 @@ def squad_chunks(limit: int) -> list[str]:
 
 def throughput(texts: list[str], encoder_path: Path) -> dict[str, float]:
     """Chunks per second: plain SentenceTransformer.encode against citeqa's encoder."""
+    from citeqa.config import Config
     from citeqa.embedding import OnnxEncoder, load_sentence_transformer
 
     st = load_sentence_transformer()
@@ -166,7 +167,7 @@ def throughput(texts: list[str], encoder_path: Path) -> dict[str, float]:
     encoder = OnnxEncoder(encoder_path, threads=1)
     encoder.encode(texts[:64])
     t = time.perf_counter()
-    ours = encoder.encode(texts, 32, workers=os.cpu_count() or 1)
+    ours = encoder.encode(texts, Config().batch_size, workers=os.cpu_count() or 1)
     fast = len(texts) / (time.perf_counter() - t)
     return {"chunks": len(texts), "plain_per_s": plain, "citeqa_per_s": fast,
             "speedup": fast / plain, "min_cosine": float((ref * ours).sum(axis=1).min())}
