@@ -44,7 +44,7 @@ class Config:
     ann_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 128
+    hnsw_ef_search: int = 512
     max_file_mb: float = 20.0
 
     def __post_init__(self) -> None:
