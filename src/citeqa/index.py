@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +100,6 @@ class Index:
 
     def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
         """The `k` best passages for `question`; mode is bm25, dense or hybrid."""
-        check_args(k, mode)
         return self.retriever.search(clean_question(question), k, mode)
 
     def ask(self, question: str, k: int | None = None, mode: str = "hybrid") -> Answer:
@@ -114,10 +114,7 @@ class Index:
         scores = score_sentences(question, vector, sentences, tables.sent_vectors,
                                  self.retriever.tokenize, self.config)
         answer = compose(question, hits, sentences, scores, self.config)
-        if self.changes:
-            answer = Answer(answer.question, answer.text, answer.abstained, answer.citations,
-                            answer.confidence, stale=True)
-        return answer
+        return replace(answer, stale=True) if self.changes else answer
 
     def _sentence_rows(self, chunk: int) -> range:
         ptr = self.retriever.tables.sent_ptr
@@ -128,7 +125,7 @@ def _load(path: Path, config: Config | None) -> tuple[dict[str, Any], Retriever,
     """Read, verify and load the current generation of the index at `path`."""
     manifest = store.read_manifest(path)
     gen = store.verify_files(path, manifest)
-    stored = _stored_config(path, manifest)
+    stored = Config.from_dict(manifest["config"])  # read_manifest has checked it
     config = stored.with_query_settings(config) if config else stored
     n = int(manifest["chunk_count"])
     tables = store.load_tables(gen, n)
@@ -138,7 +135,7 @@ def _load(path: Path, config: Config | None) -> tuple[dict[str, Any], Retriever,
                 tables.bm25_docs, tables.bm25_weights, n)
     sources = [s["source"] for s in manifest["sources"]]
     if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
-        raise _corrupt(path, "chunks point past the list of sources")
+        raise store.corrupt(path, "chunks point past the list of sources")
     retriever = Retriever(tables, bm25, vectors, sources, make_tokenizer(config.tokenizer),
                           lambda q: encoder.encode([q])[0], config)
     return manifest, retriever, encoder
@@ -168,13 +165,6 @@ def clean_question(question: str) -> str:
     return cleaned
 
 
-def _stored_config(path: Path, manifest: dict[str, Any]) -> Config:
-    try:
-        return Config.from_dict(manifest["config"])
-    except (TypeError, ValueError) as err:
-        raise _corrupt(path, f"its stored config is invalid ({err})") from None
-
-
 def _corpus_path(path: Path, manifest: dict[str, Any]) -> Path:
     return (path / str(manifest.get("corpus", ""))).resolve()
 
@@ -187,9 +177,9 @@ def _load_vectors(file: Path, n: int, path: Path, config: Config) -> Any:
     try:
         index = faiss.read_index(str(file))
     except RuntimeError as err:
-        raise _corrupt(path, f"its vectors cannot be read ({str(err).splitlines()[0]})") from None
+        raise store.corrupt(path, f"its vectors cannot be read ({str(err).splitlines()[0]})") from None
     if index.ntotal != n or index.d != DIMENSION:
-        raise _corrupt(path, f"it holds {index.ntotal} vectors of dimension {index.d}, the "
+        raise store.corrupt(path, f"it holds {index.ntotal} vectors of dimension {index.d}, the "
                              f"manifest says {n} of dimension {DIMENSION}")
     if hasattr(index, "hnsw"):
         index.hnsw.efSearch = config.hnsw_ef_search
@@ -202,24 +192,21 @@ def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
     model = manifest["model"]
     default = Config()
     if model.get("name") != default.model_name or model.get("dimension") != DIMENSION:
-        raise _corrupt(path, f"it was built with model {model.get('name')} "
+        raise store.corrupt(path, f"it was built with model {model.get('name')} "
                              f"(dimension {model.get('dimension')}), the installed model is "
                              f"{default.model_name} (dimension {DIMENSION})")
     enc = manifest.get("encoder", {})
     file = path / str(enc.get("file", ""))
     if not enc.get("file") or not file.is_file() or file.stat().st_size != enc.get("size"):
-        raise _corrupt(path, "its encoder export is missing or incomplete")
+        raise store.corrupt(path, "its encoder export is missing or incomplete")
     # Hashing 90 MB costs more than the rest of a cold start, so the export is hashed only
     # when its modification time differs from the one recorded when it was checked at build.
     if file.stat().st_mtime_ns != enc.get("mtime_ns") and \
             store.sha256_file(file) != enc.get("sha256"):
-        raise _corrupt(path, "its encoder export does not match its checksum")
+        raise store.corrupt(path, "its encoder export does not match its checksum")
     try:
         return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
     except ModelError as err:
-        raise _corrupt(path, f"its encoder export cannot be loaded ({err})") from None
+        raise store.corrupt(path, f"its encoder export cannot be loaded ({err})") from None
 
 
-def _corrupt(path: Path, what: str) -> IndexCorruptError:
-    return IndexCorruptError(f"the index at {path} is damaged: {what}; rebuild it with "
-                             f"`citeqa index --index {path} --force`")

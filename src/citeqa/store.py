@@ -162,15 +162,15 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _corrupt(index_dir, f"its manifest is not readable JSON ({err})", {}) from None
+        raise corrupt(index_dir, f"its manifest is not readable JSON ({err})", {}) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _corrupt(index_dir, "its manifest is not a citeqa manifest", {})
+        raise corrupt(index_dir, "its manifest is not a citeqa manifest", {})
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise _corrupt(index_dir, f"it has format version {manifest.get('format_version')!r}, "
+        raise corrupt(index_dir, f"it has format version {manifest.get('format_version')!r}, "
                                   f"this citeqa reads version {FORMAT_VERSION}", manifest)
     problem = manifest_problem(manifest)
     if problem:
-        raise _corrupt(index_dir, problem, manifest)
+        raise corrupt(index_dir, problem, manifest)
     return manifest
 
 
@@ -195,11 +195,11 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
     files = manifest["files"]
     missing = [name for name in FILES if name not in files]
     if missing:
-        raise _corrupt(index_dir, f"its manifest does not list {', '.join(missing)}")
+        raise corrupt(index_dir, f"its manifest does not list {', '.join(missing)}")
     for name, info in sorted(files.items()):
         problem = _file_problem(gen / name, info)
         if problem:
-            raise _corrupt(index_dir, f"{gen.name}/{name} {problem}")
+            raise corrupt(index_dir, f"{gen.name}/{name} {problem}")
     return gen
 
 
@@ -215,9 +215,9 @@ def load_tables(gen: Path, n_chunks: int, mmap: bool = True) -> Tables:
                                     if mmap and text_path.stat().st_size else
                                     text_path.read_bytes())
     except (OSError, ValueError) as err:
-        raise _corrupt(gen.parent, f"a table cannot be read ({err})") from None
+        raise corrupt(gen.parent, f"a table cannot be read ({err})") from None
     if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
-        raise _corrupt(gen.parent, "its BM25 vocabulary is not a list of terms")
+        raise corrupt(gen.parent, "its BM25 vocabulary is not a list of terms")
     tables = Tables(chunk_text=text, bm25_vocab=vocab, **arrays)
     _check_shapes(gen.parent, tables, n_chunks)
     return tables
@@ -286,7 +286,7 @@ def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
     problems = [f"{name} is not an integer array" for name in INT_ARRAYS
                 if getattr(t, name).dtype.kind not in "iu"]
     if problems:
-        raise _corrupt(index_dir, f"its stores disagree ({'; '.join(problems)})")
+        raise corrupt(index_dir, f"its stores disagree ({'; '.join(problems)})")
     if t.chunk_meta.shape != (n, 5):
         problems.append(f"chunk table has shape {t.chunk_meta.shape}")
     if t.text_ptr.shape != (n + 1,) or int(t.text_ptr[-1]) != len(t.chunk_text):
@@ -303,7 +303,7 @@ def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
     elif t.bm25_docs.size and not 0 <= int(t.bm25_docs.min()) <= int(t.bm25_docs.max()) < n:
         problems.append("BM25 rows point outside the chunk table")
     if problems:
-        raise _corrupt(index_dir, f"its stores disagree ({'; '.join(problems)}; the manifest "
+        raise corrupt(index_dir, f"its stores disagree ({'; '.join(problems)}; the manifest "
                                   f"says {n} chunks)")
 
 
@@ -330,8 +330,8 @@ def _current_generation(index_dir: Path, key: str = "generation") -> str | None:
     return None
 
 
-def _corrupt(index_dir: Path, what: str, manifest: dict[str, Any] | None = None
-             ) -> IndexCorruptError:
+def corrupt(index_dir: Path, what: str, manifest: dict[str, Any] | None = None
+            ) -> IndexCorruptError:
     """The damaged-index error; `manifest` is given when `citeqa index` cannot read the
     corpus folder from it, so the command names the corpus (or CORPUS when unknown)."""
     corpus = ""
