@@ -51,6 +51,8 @@ def test_top_orders_by_score_then_chunk_id() -> None:
     top = build_bm25(corpus).top(["x"], 10)
     assert [d for d, _ in top] == [0, 1]
     assert top[0][1] == top[1][1] > 0
+    assert build_bm25(corpus).top(["x"], 1) == top[:1]
+    assert build_bm25(corpus).top(["x"], 0) == []
 
 
 def test_tokenizers() -> None:

@@ -69,6 +69,8 @@ class BM25:
 
     def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]:
         """The `n` best (chunk, score) pairs with a score above zero, by (score desc, chunk)."""
+        if n < 1:
+            return []
         scores = self.scores(query_tokens)
         nonzero = np.flatnonzero(scores)
         if nonzero.size == 0:
