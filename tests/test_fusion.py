@@ -57,3 +57,26 @@ def test_zscore_golden() -> None:
 
 def test_zscores_of_equal_scores_are_zero() -> None:
     assert zscores([(1, 3.0), (2, 3.0)]) == {1: 0.0, 2: 0.0}
+
+
+def test_adaptive_zscore_golden() -> None:
+    # Each list's weight is the prior times its own top z-score.
+    dense = [(1, 0.9), (2, 0.6), (3, 0.3)]        # z: 1.2247, 0, -1.2247
+    bm25 = [(2, 8.0), (4, 2.0)]                   # z: 1, -1
+    zd = 0.3 / 0.06 ** 0.5
+    wd, wb = 0.5 * zd, 0.5 * 1.0
+    fused = dict(zscore(dense, bm25, dense_weight=0.5, adaptive=True))
+    assert fused[1] == pytest.approx(wd * zd + wb * -1.0)
+    assert fused[2] == pytest.approx(wd * 0.0 + wb * 1.0)
+    assert fused[4] == pytest.approx(wd * -zd + wb * -1.0)
+
+
+def test_adaptive_zscore_follows_the_surer_list() -> None:
+    # Dense spreads five docs evenly (top z 1.41); BM25 has one outlier, doc 9 (top z 2.0).
+    dense = [(1, 0.52), (2, 0.51), (3, 0.50), (4, 0.49), (9, 0.48)]
+    bm25 = [(9, 20.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0)]
+    assert zscore(dense, bm25, 0.5, adaptive=True)[0][0] == 9
+    assert zscore(dense, bm25, 0.5)[0][0] == 1          # plain z-score lets dense's top lead
+    # With no spread in either list the prior weights are kept (no division by zero).
+    flat = [(1, 1.0), (2, 1.0)]
+    assert [d for d, _ in zscore(flat, flat, 0.5, adaptive=True)] == [1, 2]

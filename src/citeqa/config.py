@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 MODES = ("bm25", "dense", "hybrid")
-FUSIONS = ("rrf", "weighted", "zscore")
+FUSIONS = ("adaptive", "rrf", "weighted", "zscore")
 TOKENIZERS = ("plain", "stem", "stem-stop")
 
 # Settings that change what is stored in the index; the others only change how it is queried.
@@ -28,9 +28,9 @@ class Config:
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_epsilon: float = 0.25
-    fusion: str = "zscore"
+    fusion: str = "adaptive"
     rrf_k: int = 60
-    dense_weight: float = 0.7
+    dense_weight: float = 0.5
     candidates: int = 50
     answer_passages: int = 5
     answer_sentences: int = 2

@@ -58,8 +58,9 @@ class Retriever:
         elif self.config.fusion == "rrf":
             w = self.config.dense_weight
             ranked = rrf([lexical, dense], self.config.rrf_k, [1 - w, w])
-        elif self.config.fusion == "zscore":
-            ranked = zscore(dense, lexical, self.config.dense_weight)
+        elif self.config.fusion in ("zscore", "adaptive"):
+            ranked = zscore(dense, lexical, self.config.dense_weight,
+                            adaptive=self.config.fusion == "adaptive")
         else:
             ranked = weighted(dense, lexical, self.config.dense_weight)
         b_rank = {d: r for r, (d, _) in enumerate(lexical, start=1)}
