@@ -49,6 +49,12 @@ def test_answer_names_the_minister_and_cites_it(seed_index: citeqa.Index) -> Non
         assert text[c.start:c.end] == c.quote
 
 
+def test_near_miss_name_question_abstains(seed_index: citeqa.Index) -> None:
+    # The closest sentence names a group (ISIL) and capitalised common words, not people.
+    answer = seed_index.ask("What were the names of the two Japanese hostages threatened by ISIL?")
+    assert answer.abstained
+
+
 def test_off_topic_question_abstains(seed_index: citeqa.Index) -> None:
     answer = seed_index.ask("What is the population of Japan?")
     assert answer.abstained

@@ -9,6 +9,7 @@ is how near-miss questions ("on which day in November 2014…") are told from an
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 
 MONTHS = ("january february march april may june july august september october november "
           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
@@ -17,10 +18,11 @@ NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve doze
                 "hundred hundreds thousand thousands million millions billion billions "
                 "half several").split()
 CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur)\b", re.I)
-_NUMBER = re.compile(r"(?<![\w-])\d[\d,.]*(?![\w-])")
+_NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
+_LOWER = re.compile(r"\b[a-z][\w’'-]*")
 _ACRONYM_Q = re.compile(r"\bdoes\s+([A-Z][A-Z0-9-]{1,})\s+stand\s+for\b")
 
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
@@ -44,8 +46,11 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def offers(kind: str | None, question: str, sentence: str) -> bool:
-    """Whether `sentence` holds an answer of type `kind` that is not already in `question`."""
+def offers(kind: str | None, question: str, sentence: str,
+           common: Collection[str] = frozenset()) -> bool:
+    """Whether `sentence` holds an answer of type `kind` that is not already in `question`.
+    A capitalised word found in lower case in `common` (the words of the passages around) is
+    a capitalised common word ("Ministers", "Staff"), not a name."""
     if kind is None:
         return True
     asked = question.lower()
@@ -63,7 +68,12 @@ def offers(kind: str | None, question: str, sentence: str) -> bool:
         return bool(_new(found, asked) or _words(sentence, MONTHS, asked)
                     or re.search(r"\b(?:last|next|this)\s+(?:year|month|week)\b|\btoday\b",
                                  sentence, re.I) and "today" not in asked)
-    return bool(_new(_CAPITALISED.findall(sentence), asked))
+    return any(w.lower() not in common for w in _new(_CAPITALISED.findall(sentence), asked))
+
+
+def lowercase_words(texts: Iterable[str]) -> set[str]:
+    """The words that `texts` write in lower case (what `offers` takes as common words)."""
+    return {w for text in texts for w in _LOWER.findall(text)}
 
 
 def _new(tokens: list[str], asked: str) -> list[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import expected_type, offers
+from .answer_types import expected_type, lowercase_words, offers
 from .config import Config
 from .records import Answer, Citation, Hit
 
@@ -76,7 +76,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
     terms = set(tokenize(question))
     lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
-    offered = np.array([offers(kind, question, s.text) for s in sentences], dtype=bool)
+    common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
+    offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text) for s in sentences], dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
