@@ -68,6 +68,8 @@ def fusion_sweep(index_dir: Path, questions: list[Any], base: Config) -> list[di
     """RRF's constant, and the weighted sum's dense weight."""
     configs = [replace(base, fusion="rrf", rrf_k=k) for k in (5, 10, 20, 30, 60, 100)]
     configs += [replace(base, fusion="weighted", dense_weight=w) for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
+    configs += [replace(base, fusion=f, dense_weight=w)
+                for f in ("zscore", "adaptive") for w in (0.4, 0.5, 0.6, 0.7)]
     rows = []
     for c in configs:
         r = evaluate(Index.open(index_dir, c), questions, modes=("hybrid",))
