@@ -35,6 +35,7 @@ from citeqa.metrics import (
     ranked_scores,
     retrieval_metrics,
     strip_markers,
+    type_metrics,
 )
 from citeqa.records import Answer, Citation, Hit
 
@@ -153,6 +154,27 @@ def test_answer_metrics_without_unanswerable_questions_are_none() -> None:
     assert m.answer_accuracy == 1.0
 
 
+def test_type_metrics_score_each_type_apart() -> None:
+    ids = ["a1", "a2", "b1", "u1", "n1"]
+    types = ["a", "a", "b", "b", None]            # "n1" has no type: left out
+    qrels = {"a1": {1}, "a2": {2}, "b1": {3}, "n1": {4}}
+    judged = {"bm25": {"a1": _retrieved((1,), 1, None, 1, 1), "a2": _retrieved((9, 2), 2, None, 1, 1),
+                       "b1": _retrieved((9,), None, None, 0, 1), "u1": _retrieved((), None, None, 0, 0),
+                       "n1": _retrieved((4,), 1, None, 1, 1)},
+              "dense": {"a1": _retrieved((9, 8, 1), 3, None, 1, 1), "a2": _retrieved((2,), 1, None, 1, 1),
+                        "b1": _retrieved((3,), 1, None, 1, 1), "u1": _retrieved((), None, None, 0, 0),
+                        "n1": _retrieved((4,), 1, None, 1, 1)}}
+    asked = [_asked(False, True), _asked(True), _asked(False, True), _asked(True), _asked(False)]
+    answerable = [True, True, True, False, True]
+    out = type_metrics(types, qrels, ids, judged, asked, answerable)
+    assert set(out) == {"a", "b"}
+    assert out["a"].mrr_at_10 == pytest.approx({"bm25": (1 + 1 / 2) / 2, "dense": (1 / 3 + 1) / 2})
+    assert out["a"].answer_accuracy == pytest.approx(1 / 2) and out["a"].abstention_recall is None
+    assert (out["b"].questions, out["b"].answerable) == (2, 1)
+    assert out["b"].mrr_at_10 == pytest.approx({"bm25": 0.0, "dense": 1.0})
+    assert out["b"].answer_accuracy == 1.0 and out["b"].abstention_recall == 1.0
+
+
 def test_latency_percentiles() -> None:
     t = latency([0.001, 0.002, 0.003, 0.004])
     assert t.p50_ms == pytest.approx(2.5)
@@ -188,6 +210,7 @@ def test_load_questions_reads_a_valid_set(tmp_path: Path) -> None:
     qs = load_questions(path)
     assert [q.id for q in qs] == ["a", "b"]
     assert qs[0].evidence == ("x y",) and not qs[1].answerable
+    assert (qs[0].type, qs[1].type) == (None, "unanswerable")
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -196,6 +219,7 @@ def test_load_questions_reads_a_valid_set(tmp_path: Path) -> None:
     (_line(id="a"), "line 2 repeats the id"),
     (_line(id="c", evidence=[]), "line 2 is answerable but lacks"),
     (_line(id="c", answerable="yes"), "line 2 needs 'answerable'"),
+    (_line(id="c", type=3), "line 2 needs 'type' as a non-empty string"),
 ])
 def test_load_questions_names_the_bad_line(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "q.jsonl"
@@ -289,5 +313,8 @@ def test_eval_command_end_to_end(seed_corpus: Path, seed_index_dir: Path, tmp_pa
     assert record["metrics"] == printed and len(record["questions"]) == 5
     assert record["config"]["chunk_tokens"] > 0 and "ranx" in record["versions"]
     assert "| hybrid |" in (out / "small.md").read_text(encoding="utf-8")
+    kinds = {json.loads(line).get("type") for line in questions.read_text().splitlines()}
+    assert set(printed["by_type"]) == kinds - {None}
+    assert "## By question type" in (out / "small.md").read_text(encoding="utf-8")
     assert (out / "small.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob(".*.tmp"))

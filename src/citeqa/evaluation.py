@@ -27,6 +27,7 @@ from .metrics import (
     RetrievalMetrics,
     Retrieved,
     Span,
+    TypeMetrics,
     answer_metrics,
     contains_answer,
     is_relevant,
@@ -34,6 +35,7 @@ from .metrics import (
     occurrences,
     retrieval_metrics,
     strip_markers,
+    type_metrics,
 )
 from .records import Answer, Hit
 
@@ -50,6 +52,7 @@ class Question:
     evidence: tuple[str, ...]
     source: str | None
     answerable: bool
+    type: str | None = None        # optional label (lexical, paraphrase, …) for per-type scores
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class EvalResult:
     retrieval: dict[str, RetrievalMetrics]       # per mode; empty with no answerable question
     answers: AnswerMetrics
     latency: dict[str, Latency]                  # per mode and "ask"
+    by_type: dict[str, TypeMetrics]              # per question type; empty when untyped
 
 
 # ---- question sets -----------------------------------------------------------------------
@@ -115,11 +119,14 @@ def _question(data: Any, path: Path, number: int) -> Question:
     source = data.get("source")
     if source is not None and not isinstance(source, str):
         raise _bad_line(path, number, "needs 'source' as a string (a file in the corpus)")
+    label = data.get("type")
+    if label is not None and not (isinstance(label, str) and label):
+        raise _bad_line(path, number, "needs 'type' as a non-empty string when it is given")
     if data["answerable"] and not (data["answers"] and data["evidence"]):
         raise _bad_line(path, number, "is answerable but lacks answers or evidence; add them "
                                       "or set \"answerable\": false")
     return Question(data["id"], data["question"], tuple(data["answers"]),
-                    tuple(data["evidence"]), source, data["answerable"])
+                    tuple(data["evidence"]), source, data["answerable"], label)
 
 
 def _bad_line(path: Path, number: int, what: str) -> QuestionSetError:
@@ -309,8 +316,12 @@ def summarise(index: Index, o: Outcomes) -> EvalResult:
     metrics = {m: retrieval_metrics(qrels, by_id[m]) for m in o.modes} if qrels else {}
     times = {m: latency([r.seconds for r in o.retrieved[m]]) for m in o.modes}
     times["ask"] = latency([a.seconds for a in o.asked])
-    answers = answer_metrics(o.asked, [q.answerable for q in o.questions])
-    return EvalResult(o.questions, o.modes, o.k, o.retrieved, o.asked, metrics, answers, times)
+    answerable = [q.answerable for q in o.questions]
+    answers = answer_metrics(o.asked, answerable)
+    types = type_metrics([q.type for q in o.questions], qrels, [q.id for q in o.questions],
+                         by_id, o.asked, answerable)
+    return EvalResult(o.questions, o.modes, o.k, o.retrieved, o.asked, metrics, answers, times,
+                      types)
 
 
 def _check(modes: Sequence[str], k: int) -> tuple[str, ...]:

@@ -194,6 +194,35 @@ def answer_metrics(outcomes: Sequence[Asked], answerable: Sequence[bool]) -> Ans
         share(len(answered), len(yes)))
 
 
+@dataclass(frozen=True)
+class TypeMetrics:
+    """The scores of one question type (the optional `type` field of a question set)."""
+
+    questions: int
+    answerable: int
+    mrr_at_10: dict[str, float]    # per mode, over the type's answerable questions
+    answer_accuracy: float | None
+    abstention_recall: float | None
+
+
+def type_metrics(types: Sequence[str | None], qrels: Mapping[str, Collection[int]],
+                 ids: Sequence[str], judged: Mapping[str, Mapping[str, Retrieved]],
+                 outcomes: Sequence[Asked], answerable: Sequence[bool]) -> dict[str, TypeMetrics]:
+    """Per question type: MRR@10 of each mode and the answer scores, so a report shows which
+    kind of question each retriever wins and where answers fail. Untyped questions are left
+    out; every list is aligned with `ids`."""
+    out: dict[str, TypeMetrics] = {}
+    for kind in sorted({t for t in types if t is not None}):
+        rows = [i for i, t in enumerate(types) if t == kind]
+        sub = {ids[i]: qrels[ids[i]] for i in rows if ids[i] in qrels}
+        mrr = ({mode: ranked_scores(sub, {q: runs[q].chunk_ids for q in sub})["mrr@10"]
+                for mode, runs in judged.items()} if sub else {})
+        a = answer_metrics([outcomes[i] for i in rows], [answerable[i] for i in rows])
+        out[kind] = TypeMetrics(len(rows), a.answerable, mrr, a.answer_accuracy,
+                                a.abstention_recall)
+    return out
+
+
 def latency(seconds: Sequence[float]) -> Latency:
     """Median and 95th percentile (linear interpolation) of per-question times, in ms."""
     if not seconds:

@@ -54,7 +54,8 @@ def metrics_json(result: EvalResult, set_name: str) -> dict[str, Any]:
             "hit_curve": {m: list(result.retrieval[m].hit_curve)
                           for m in result.modes if m in result.retrieval},
             "ask": dict(ask, mode=ASK_MODE, p50_ms=round(t.p50_ms, 1),
-                        p95_ms=round(t.p95_ms, 1))}
+                        p95_ms=round(t.p95_ms, 1)),
+            "by_type": {kind: asdict(tm) for kind, tm in result.by_type.items()}}
 
 
 def question_rows(result: EvalResult) -> list[dict[str, Any]]:
@@ -126,10 +127,23 @@ def markdown(result: EvalResult, set_name: str, run: dict[str, Any]) -> str:
     out += [f"\n## Answers (`ask`, {ASK_MODE})\n",
             _table([label for _, label in ASK_COLUMNS],
                    [[_cell(key, m["ask"][key]) for key, _ in ASK_COLUMNS]]),
+            *_type_section(result),
             "\nHit@k, MRR@10 and nDCG@10 are computed by ranx over passages relevant by the "
             "half-overlap rule of shared/QUESTIONS.md; Recall@10 (evidence) is the share of a "
             "question's evidence quotes covered by the top 10; latency is per question.\n"]
     return "\n".join(out)
+
+
+def _type_section(result: EvalResult) -> list[str]:
+    """A table of MRR@10 per mode and answer scores per question type (none if untyped)."""
+    if not result.by_type:
+        return []
+    header = ["type", "questions"] + [f"{mode} MRR@10" for mode in result.modes] + \
+        ["Answer accuracy", "Abstention recall"]
+    rows = [[kind, str(tm.questions)] + [_cell("", tm.mrr_at_10.get(mode)) for mode in result.modes]
+            + [_cell("", tm.answer_accuracy), _cell("", tm.abstention_recall)]
+            for kind, tm in result.by_type.items()]
+    return ["\n## By question type\n", _table(header, rows)]
 
 
 # ---- chart -------------------------------------------------------------------------------
