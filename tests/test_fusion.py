@@ -80,3 +80,15 @@ def test_adaptive_zscore_follows_the_surer_list() -> None:
     # With no spread in either list the prior weights are kept (no division by zero).
     flat = [(1, 1.0), (2, 1.0)]
     assert [d for d, _ in zscore(flat, flat, 0.5, adaptive=True)] == [1, 2]
+
+
+def test_adaptive_zscore_discounts_bm25_by_its_coverage() -> None:
+    # The same lists as above: BM25's outlier (doc 9) leads when its passage holds the
+    # question's terms, but not when it holds only a fifth of them.
+    dense = [(1, 0.52), (2, 0.51), (3, 0.50), (4, 0.49), (9, 0.48)]
+    bm25 = [(9, 20.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0)]
+    assert zscore(dense, bm25, 0.5, adaptive=True, coverage=1.0)[0][0] == 9
+    assert zscore(dense, bm25, 0.5, adaptive=True, coverage=0.2)[0][0] == 1
+    zd = 0.02 / 0.0002 ** 0.5                      # dense top z: 1.414
+    fused = dict(zscore(dense, bm25, 0.5, adaptive=True, coverage=0.2))
+    assert fused[9] == pytest.approx(0.5 * zd * -zd + 0.5 * 2.0 * 0.2 * 2.0)

@@ -31,6 +31,14 @@ def test_each_mode_finds_a_known_passage(seed_index: citeqa.Index, mode: str) ->
         assert h.line_start == text.count("\n", 0, h.start) + 1
 
 
+def test_coverage_is_the_share_of_question_terms_in_a_passage(seed_index: citeqa.Index) -> None:
+    chunk = seed_index.search("seeker gyro Raytheon", k=1, mode="bm25")[0].chunk_id
+    retriever = seed_index.retriever
+    assert retriever.coverage("seeker gyro Raytheon", chunk) == 1.0
+    assert retriever.coverage("Raytheon penguins", chunk) == 0.5
+    assert retriever.coverage("the of", chunk) == 0.0          # stop words only: no terms
+
+
 def test_ranking_is_deterministic(seed_index: citeqa.Index) -> None:
     runs = [seed_index.search("Japan UK defence", k=20) for _ in range(3)]
     assert runs[0] == runs[1] == runs[2]

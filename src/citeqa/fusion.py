@@ -10,7 +10,10 @@ candidates (z = (s - mean) / std); a document absent from a list gets that list'
 A retriever whose top result stands far above the rest therefore weighs more for that query.
 Adaptive: as z-score, but each list's weight is also multiplied by its own top z-score, so the
 retriever that is surer of its best result for this question leads (a query-performance
-signal); equal prior weights then fit both paraphrased and word-matched questions.
+signal), and BM25's weight by the share of the question's terms that its top passage holds: a
+paraphrase may match one word of a passage, which stands out from passages matching none
+without being an answer. Equal prior weights then fit both paraphrased and word-matched
+questions.
 Ties always break by chunk id (ascending).
 """
 
@@ -61,17 +64,18 @@ def zscores(ranked: Ranked) -> dict[int, float]:
     return {doc: ((s - mean) / std if std > 0 else 0.0) for doc, s in ranked}
 
 
-def zscore(dense: Ranked, lexical: Ranked, dense_weight: float = 0.5, adaptive: bool = False
-           ) -> list[tuple[int, float]]:
+def zscore(dense: Ranked, lexical: Ranked, dense_weight: float = 0.5, adaptive: bool = False,
+           coverage: float = 1.0) -> list[tuple[int, float]]:
     """Weighted sum of z-scored dense and BM25 scores; `adaptive` also weighs each list by its
-    top z-score (falling back to the prior weights when neither list has a spread)."""
+    top z-score and BM25 by `coverage`, the share of the question's terms in its top passage
+    (falling back to the prior weights when that leaves no weight)."""
     d, b = zscores(dense), zscores(lexical)
     d_floor, b_floor = min(d.values(), default=0.0), min(b.values(), default=0.0)
     wd, wb = dense_weight, 1 - dense_weight
     if adaptive:
         d_top, b_top = max(d.values(), default=0.0), max(b.values(), default=0.0)
-        if wd * d_top + wb * b_top > 0:
-            wd, wb = wd * d_top, wb * b_top
+        if wd * d_top + wb * b_top * coverage > 0:
+            wd, wb = wd * d_top, wb * b_top * coverage
     fused = {doc: wd * d.get(doc, d_floor) + wb * b.get(doc, b_floor)
              for doc in d.keys() | b.keys()}
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))

@@ -33,6 +33,11 @@ class Retriever:
         """Top `n` chunks by BM25."""
         return self.bm25.top(self.tokenize(question), n)
 
+    def coverage(self, question: str, chunk: int) -> float:
+        """The share of the question's distinct terms that chunk `chunk` holds."""
+        terms = set(self.tokenize(question))
+        return len(terms & set(self.tokenize(self.tables.text(chunk)))) / len(terms) if terms else 0.0
+
     def dense(self, question: str, n: int, vector: np.ndarray | None = None
               ) -> list[tuple[int, float]]:
         """Top `n` chunks by cosine similarity, ties by chunk id."""
@@ -58,9 +63,11 @@ class Retriever:
         elif self.config.fusion == "rrf":
             w = self.config.dense_weight
             ranked = rrf([lexical, dense], self.config.rrf_k, [1 - w, w])
-        elif self.config.fusion in ("zscore", "adaptive"):
-            ranked = zscore(dense, lexical, self.config.dense_weight,
-                            adaptive=self.config.fusion == "adaptive")
+        elif self.config.fusion == "adaptive":
+            coverage = self.coverage(question, lexical[0][0]) if lexical else 0.0
+            ranked = zscore(dense, lexical, self.config.dense_weight, True, coverage)
+        elif self.config.fusion == "zscore":
+            ranked = zscore(dense, lexical, self.config.dense_weight)
         else:
             ranked = weighted(dense, lexical, self.config.dense_weight)
         b_rank = {d: r for r, (d, _) in enumerate(lexical, start=1)}
