@@ -39,3 +39,10 @@ def test_capitalised_common_words_are_not_names() -> None:
     common = lowercase_words(["the ministers met", sentence])
     assert not offers("name", question, sentence, common)          # ... but is written lower too
     assert offers("name", question, "Minister Gen Nakatani met the ministers.", common)
+
+
+def test_acronyms_are_not_names() -> None:
+    question = "Who was Japan's defence minister?"
+    common = lowercase_words(["the talks"])
+    assert not offers("name", question, "The UK and Japan discussed ISIL.", common)
+    assert offers("name", question, "The UK met Defence Minister Gen Nakatani.", common)

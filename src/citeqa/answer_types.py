@@ -50,7 +50,8 @@ def offers(kind: str | None, question: str, sentence: str,
            common: Collection[str] = frozenset()) -> bool:
     """Whether `sentence` holds an answer of type `kind` that is not already in `question`.
     A capitalised word found in lower case in `common` (the words of the passages around) is
-    a capitalised common word ("Ministers", "Staff"), not a name."""
+    a capitalised common word ("Ministers", "Staff"), and a word in capitals is an acronym
+    ("UK", "ISIL"); neither is taken as a name."""
     if kind is None:
         return True
     asked = question.lower()
@@ -68,7 +69,8 @@ def offers(kind: str | None, question: str, sentence: str,
         return bool(_new(found, asked) or _words(sentence, MONTHS, asked)
                     or re.search(r"\b(?:last|next|this)\s+(?:year|month|week)\b|\btoday\b",
                                  sentence, re.I) and "today" not in asked)
-    return any(w.lower() not in common for w in _new(_CAPITALISED.findall(sentence), asked))
+    return any(w.lower() not in common and not w.isupper()
+               for w in _new(_CAPITALISED.findall(sentence), asked))
 
 
 def lowercase_words(texts: Iterable[str]) -> set[str]:
