@@ -55,6 +55,15 @@ def test_top_orders_by_score_then_chunk_id() -> None:
     assert build_bm25(corpus).top(["x"], 0) == []
 
 
+def test_coverage_reads_the_postings() -> None:
+    corpus = [["x", "y"], ["y", "z"], ["x", "z", "z"]]
+    bm25 = build_bm25(corpus)
+    for doc, tokens in enumerate(corpus):
+        for query in (["x"], ["x", "z", "x"], ["y", "q"], []):
+            expected = len(set(query) & set(tokens)) / len(set(query)) if query else 0.0
+            assert bm25.coverage(query, doc) == expected
+
+
 def test_tokenizers() -> None:
     assert make_tokenizer("plain")("The Ministers' talks, U.S.!") == ["the", "ministers", "talks", "u", "s"]
     assert make_tokenizer("stem")("Ministers reaffirmed") == ["minist", "reaffirm"]

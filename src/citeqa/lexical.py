@@ -67,6 +67,19 @@ class BM25:
                 out[self.docs[lo:hi]] += self.weights[lo:hi]
         return out
 
+    def coverage(self, query_tokens: Sequence[str], doc: int) -> float:
+        """The share of the distinct query tokens that chunk `doc` holds, read from the
+        postings (each list is sorted by chunk) rather than by tokenizing the chunk again."""
+        terms = set(query_tokens)
+        held = 0
+        for token in terms:
+            t = self.vocab.get(token)
+            if t is not None:
+                posting = self.docs[self.ptr[t]:self.ptr[t + 1]]
+                i = int(np.searchsorted(posting, doc))
+                held += i < len(posting) and int(posting[i]) == doc
+        return held / len(terms) if terms else 0.0
+
     def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]:
         """The `n` best (chunk, score) pairs with a score above zero, by (score desc, chunk)."""
         if n < 1:

@@ -29,14 +29,9 @@ class Retriever:
     embed: Callable[[str], np.ndarray]
     config: Config
 
-    def lexical(self, question: str, n: int) -> list[tuple[int, float]]:
-        """Top `n` chunks by BM25."""
-        return self.bm25.top(self.tokenize(question), n)
-
     def coverage(self, question: str, chunk: int) -> float:
         """The share of the question's distinct terms that chunk `chunk` holds."""
-        terms = set(self.tokenize(question))
-        return len(terms & set(self.tokenize(self.tables.text(chunk)))) / len(terms) if terms else 0.0
+        return self.bm25.coverage(self.tokenize(question), chunk)
 
     def dense(self, question: str, n: int, vector: np.ndarray | None = None
               ) -> list[tuple[int, float]]:
@@ -54,7 +49,8 @@ class Retriever:
         """The `k` best passages for `question` in `mode`."""
         check_args(k, mode)
         n = max(k, self.config.candidates)
-        lexical = self.lexical(question, n) if mode != "dense" else []
+        terms = self.tokenize(question) if mode != "dense" else []
+        lexical = self.bm25.top(terms, n) if mode != "dense" else []
         dense = self.dense(question, n, vector) if mode != "bm25" else []
         if mode == "bm25":
             ranked = lexical
@@ -64,7 +60,7 @@ class Retriever:
             w = self.config.dense_weight
             ranked = rrf([lexical, dense], self.config.rrf_k, [1 - w, w])
         elif self.config.fusion == "adaptive":
-            coverage = self.coverage(question, lexical[0][0]) if lexical else 0.0
+            coverage = self.bm25.coverage(terms, lexical[0][0]) if lexical else 0.0
             ranked = zscore(dense, lexical, self.config.dense_weight, True, coverage)
         elif self.config.fusion == "zscore":
             ranked = zscore(dense, lexical, self.config.dense_weight)
