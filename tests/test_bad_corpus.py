@@ -48,9 +48,9 @@ def _notices(err: str) -> dict[str, str]:
 @pytest.mark.parametrize("make, words", [
     (lambda c: shutil.rmtree(c), ("does not exist",)),
     (lambda c: (shutil.rmtree(c), c.write_text("x")), ("not a folder",)),
-    (lambda c: None, ("nothing to index", "no .txt or .md")),
+    (lambda c: None, ("nothing to index", "it has no")),
     (lambda c: [(c / n).write_bytes(b"%PDF-1.4") for n in ("a.pdf", "b.docx")],
-     ("nothing to index", "a.pdf", "not a .txt or .md")),
+     ("nothing to index", "a.pdf: skipped: unreadable PDF")),
     (lambda c: [(c / "empty.txt").write_bytes(b""), (c / "bin.txt").write_bytes(b"\x00\x01\x02")],
      ("nothing to index", "bin.txt: skipped: binary", "empty.txt: skipped: empty")),
 ], ids=["missing", "a file", "empty", "no supported files", "only bad files"])
@@ -87,7 +87,7 @@ def _write_bad_files(c: Path) -> dict[str, str]:
             "binary-no-nul.txt": "binary", "big.txt": "52.4 MB is over the 20 MB limit",
             "unreadable.txt": "cannot read", "loop.txt": "not a regular file",
             "dangling.txt": "not a regular file", "sub/up": "link to a folder",
-            "pipe.txt": "not a regular file", "report.pdf": "not a .txt or .md"}
+            "pipe.txt": "not a regular file", "report.pdf": "unreadable PDF"}
 
 
 def _write_good_files(c: Path) -> None:

@@ -1,34 +1,41 @@
-"""Finding and reading corpus files into `Document`s, with a notice for every file passed over."""
+"""Finding and reading corpus files into `Document`s, with a notice for every file passed over.
+
+Each file is read by the parser of its format (citeqa.parsing): its text, its blocks
+(headings, paragraphs, list items, code, table rows) and, for PDFs, its page starts."""
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import hashlib
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .parsing import FORMATS, Block, Parsed, ParseError, decode_text, detect_format, heading_title, parse
+from .parsing.detect import SNIFF_BYTES, needs_content_check
 
-SUFFIXES = (".txt", ".md")
+SUFFIXES = tuple(FORMATS)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\b")
-# Above this share of control characters a file is taken for binary data, not text.
-MAX_CONTROL_SHARE = 0.05
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")   # Cc, less tab and line breaks
 
 
 @dataclass(frozen=True)
 class Document:
-    """One corpus file: its path relative to the corpus root, decoded text, title and date."""
+    """One corpus file: its path relative to the corpus root, its text (for text formats the
+    decoded file itself; for HTML, PDF and DOCX the text citeqa extracts), title, date, the
+    hash of the file's bytes, and the structure its parser found."""
 
     source: str
     text: str
     title: str
     date: str | None
     sha256: str
+    blocks: tuple[Block, ...] = ()
+    pages: tuple[int, ...] = ()
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -76,12 +83,32 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
             rel = _rel(path, root)
             if name.startswith("."):
                 continue
-            if path.suffix.lower() not in SUFFIXES:
-                notices.append(Notice(rel, "skipped: not a .txt or .md file"))
+            reason = _unsupported(path)
+            if reason:
+                notices.append(Notice(rel, f"skipped: {reason}"))
                 continue
             found.append(SourceFile(rel, path))
     found.sort(key=lambda s: s.source)
     return found, notices
+
+
+def _unsupported(path: Path) -> str | None:
+    """Why citeqa does not read `path`, or None when it does: by its suffix, and for a name
+    without one (README, NEWS) by its first bytes. Only regular files are opened here."""
+    if path.suffix.lower() in FORMATS:
+        return None
+    if not needs_content_check(path.name):
+        return f"not a supported format ({path.suffix.lower()})"
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None  # read_document says what it is
+        with path.open("rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError:
+        return None  # read_document reports the error
+    if detect_format(path.name, head) is None:
+        return "not a supported format (binary content, no file name extension)"
+    return None
 
 
 def read_document(src: SourceFile, max_bytes: int = MAX_FILE_BYTES
@@ -97,48 +124,28 @@ def read_document(src: SourceFile, max_bytes: int = MAX_FILE_BYTES
         data = src.path.read_bytes()
     except OSError as err:
         return None, Notice(src.source, f"skipped: cannot read ({err.strerror or err})")
-    text, notice = decode(src.source, data)
-    if text is None:
-        return None, notice
-    if not text.strip():
-        return None, Notice(src.source, "skipped: empty file")
-    doc = Document(src.source, text, _title(text, src.source), _date(text),
-                   hashlib.sha256(data).hexdigest())
+    try:
+        parsed = parse(src.source, data, max_bytes)
+    except ParseError as err:
+        return None, Notice(src.source, f"skipped: {err.reason}")
+    if not parsed.text.strip():
+        what = "empty file" if parsed.format in ("text", "markdown", "rst") else \
+            f"empty document (no text in the {parsed.format.upper()} file)"
+        return None, Notice(src.source, f"skipped: {what}")
+    notice = Notice(src.source, parsed.caveats[0]) if parsed.caveats else None
+    doc = Document(src.source, parsed.text, _title(parsed, src.source), _date(parsed.text),
+                   hashlib.sha256(data).hexdigest(), parsed.blocks, parsed.pages, parsed.format)
     return doc, notice
 
 
 def decode(source: str, data: bytes) -> tuple[str | None, Notice | None]:
     """A file's text (UTF-8, UTF-16 with a byte-order mark, else Latin-1), or None for binary
     content, with a notice for any caveat."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            return None, Notice(source, "skipped: broken UTF-16 text")
-    if b"\x00" in data:
-        return None, Notice(source, "skipped: binary content (NUL bytes), not text")
-    notice = None
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = _decode_8bit(data)
-        notice = Notice(source, "not valid UTF-8: read as Latin-1 (Windows-1252)")
-    if _control_share(text) > MAX_CONTROL_SHARE:
-        return None, Notice(source, "skipped: binary content (control characters), not text")
-    return text, notice
-
-
-def _control_share(text: str) -> float:
-    """Share of characters that are control codes other than tab, line breaks and form feed."""
-    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
-
-
-def _decode_8bit(data: bytes) -> str:
-    """Windows-1252 where it applies (curly quotes, dashes), else Latin-1, which never fails."""
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        text, caveat = decode_text(data)
+    except ParseError as err:
+        return None, Notice(source, f"skipped: {err.reason}")
+    return text, Notice(source, caveat) if caveat else None
 
 
 def load_documents(root: Path, max_bytes: int = MAX_FILE_BYTES
@@ -170,15 +177,28 @@ def _printable(name: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in name)
 
 
-def _title(text: str, source: str) -> str:
+def _title(parsed: Parsed, source: str) -> str:
+    """The first heading, else the title the file declares, else the first line."""
+    text = parsed.text
+    for block in parsed.blocks:
+        if block.kind == "heading":
+            title = heading_title(text[block.start:block.end])
+            if title:
+                return _undated(title)[:200]
+            break
+    if parsed.title:
+        return parsed.title[:200]
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
         if line:
-            match = _DATE.match(line)
-            if match:
-                line = line[match.end():].strip() or line
-            return line[:200]
+            return _undated(line)[:200]
     return source
+
+
+def _undated(line: str) -> str:
+    """A title less a leading ISO date ("2024-05-01 Minutes" gives "Minutes")."""
+    match = _DATE.match(line)
+    return line[match.end():].strip() or line if match else line
 
 
 def _date(text: str) -> str | None:

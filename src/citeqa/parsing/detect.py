@@ -1,0 +1,96 @@
+"""Which parser reads a file: by its suffix, or by its content for files without one."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import PurePath
+
+from .structure import ParseError
+
+FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+           ".rst": "rst", ".html": "html", ".htm": "html", ".xhtml": "html",
+           ".pdf": "pdf", ".docx": "docx"}
+# Above this share of control characters a file is taken for binary data, not text.
+MAX_CONTROL_SHARE = 0.05
+SNIFF_BYTES = 8192
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")   # Cc, less tab and line breaks
+_BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b"\x7fELF",
+                 b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"II*\x00", b"MM\x00*",
+                 b"RIFF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"\xd0\xcf\x11\xe0")
+
+
+def detect_format(name: str, data: bytes) -> str | None:
+    """The format of a file ("text", "markdown", "rst", "html", "pdf", "docx"), or None for a
+    file citeqa does not read. Files without a suffix (README, NEWS, ChangeLog) are text when
+    their first bytes decode as text."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in FORMATS:
+        return FORMATS[suffix]
+    if not needs_content_check(name):
+        return None
+    return "text" if looks_like_text(data[:SNIFF_BYTES]) else None
+
+
+def needs_content_check(name: str) -> bool:
+    """Whether a file's format can only be told from its content: a name without a file
+    type suffix (README, ChangeLog, `Release 2.0`)."""
+    suffix = PurePath(name).suffix.lower()
+    return not suffix or not _is_file_type(suffix)
+
+
+def _is_file_type(suffix: str) -> bool:
+    """Whether a name's suffix names a file type: `.png` and `.old` do, the `.0` of
+    `Release 2.0` and the `. draft` of `v1. draft` do not."""
+    return suffix[1:].isalnum() and not suffix[1:].isdigit()
+
+
+def looks_like_text(head: bytes) -> bool:
+    """Whether a file's first bytes are text: no known binary signature, and they decode."""
+    if head.startswith(_BINARY_MAGIC) and not head.startswith(codecs.BOM_UTF16_LE):
+        return False
+    try:
+        decode_text(head, partial=True)
+    except ParseError:
+        return False
+    return True
+
+
+def decode_text(data: bytes, partial: bool = False) -> tuple[str, str | None]:
+    """A text file's text (UTF-8 with its BOM dropped, UTF-16 with a BOM, else Windows-1252 or
+    Latin-1) and a caveat when the fallback was used; ParseError for binary content.
+    `partial` allows a multi-byte character cut at the end (a file's first bytes)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return (_decode_partial(data, "utf-16") if partial else data.decode("utf-16")), None
+        except UnicodeDecodeError:
+            raise ParseError("broken UTF-16 text") from None
+    if b"\x00" in data:
+        raise ParseError("binary content (NUL bytes), not text")
+    caveat = None
+    try:
+        text = _decode_partial(data, "utf-8-sig") if partial else data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_8bit(data)
+        caveat = "not valid UTF-8: read as Latin-1 (Windows-1252)"
+    if _control_share(text) > MAX_CONTROL_SHARE:
+        raise ParseError("binary content (control characters), not text")
+    return text, caveat
+
+
+def _decode_partial(data: bytes, encoding: str) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    return decoder.decode(data, final=False)
+
+
+def _control_share(text: str) -> float:
+    """Share of characters that are control codes other than tab, line breaks and form feed."""
+    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
+
+
+def _decode_8bit(data: bytes) -> str:
+    """Windows-1252 where it applies (curly quotes, dashes), else Latin-1, which never fails."""
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

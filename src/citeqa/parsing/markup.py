@@ -1,0 +1,75 @@
+"""The display form of a passage: Markdown, rst and HTML markup stripped, whitespace collapsed.
+
+Answers quote document text; a reader wants the words, not `**`, `[label](url)` or `:ref:`."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n]*$", re.M)
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)"
+                   r"(?:\s+[\"'(][^\n]*?[\"')])?\s*\)")
+_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.I)
+_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?\s*/?>")
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)(__?)?", re.S)
+_ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`\n]+)`")
+_TARGET = re.compile(r"^(.*?)\s*<[^<>]+>$", re.S)
+_STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", re.S)
+_EMPH = re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])", re.S)
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
+_HEADING = re.compile(r"^[ \t]*#{1,6}(?:[ \t]+|$)|[ \t]+#+[ \t]*$", re.M)
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+_BULLET = re.compile(r"^\s*(?:[-*+•‣◦▪]|\(?(?:\d{1,3}|[a-zA-Z]|#)[.)])\s+")
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M)
+_PIPE_EDGE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.M)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACE = re.compile(r"\s+")
+_HOLD = "\ue000"          # private-use marks around held-back text (code, escapes)
+_HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
+
+
+def plain_text(text: str) -> str:
+    """`text` without markup, on one line: what an answer shows of a quoted sentence.
+
+    >>> plain_text("See **the [install guide](https://x.org/install)** for `pip`.")
+    'See the install guide for pip.'
+    """
+    held: list[str] = []
+
+    def hold(value: str) -> str:
+        held.append(value)
+        return f"{_HOLD}{len(held) - 1}{_HOLD}"
+
+    text = text.replace(_HOLD, "")
+    text = _ESCAPE.sub(lambda m: hold(m.group(1)), text)
+    text = _FENCE.sub("", text)
+    text = _COMMENT.sub("", text)
+    text = _ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
+    text = _CODE_SPAN.sub(lambda m: hold(_label(m.group(2)) if m.group(3) else
+                                         m.group(2).strip() if len(m.group(1)) > 1 else m.group(2)), text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(lambda m: hold(m.group(1)), text)
+    text = _TAG.sub("", text)
+    for _ in range(2):  # nested emphasis, ***x***
+        text = _STRONG.sub(r"\2", text)
+        text = _EMPH.sub(r"\2", text)
+    text = _STRIKE.sub(r"\1", text)
+    text = _QUOTE.sub("", text)
+    text = _HEADING.sub("", text)
+    text = _TABLE_RULE.sub("", text)
+    text = _PIPE_EDGE.sub("", text)
+    text = _SPACE.sub(" ", html.unescape(text)).strip()
+    text = _BULLET.sub("", text)
+    return _HELD.sub(lambda m: held[int(m.group(1))], text)
+
+
+def _label(body: str) -> str:
+    """The label of rst interpreted text: `label <target>` gives label."""
+    target = _TARGET.match(body)
+    return target.group(1) if target and target.group(1) else body

@@ -1,0 +1,361 @@
+"""Format parsers on real files: structure (blocks, sections, pages), chrome and junk left
+out, and every unreadable file turned into a one-line skip notice."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from citeqa.documents import SourceFile, find_sources, load_documents, read_document
+from citeqa.parsing import Block, Locator, Parsed, ParseError, detect_format, page_at, parse, section_at
+
+MAX = 20 * 1024 * 1024
+
+
+def check_blocks(parsed: Parsed) -> None:
+    """Blocks are sorted, non-overlapping, non-empty and trimmed, of the known kinds."""
+    end = 0
+    for block in parsed.blocks:
+        assert block.kind in ("heading", "paragraph", "list_item", "code", "table_row", "quote")
+        assert end <= block.start < block.end <= len(parsed.text)
+        body = parsed.text[block.start:block.end]
+        assert body == body.strip() and body
+        assert (block.level >= 1) == (block.kind == "heading")
+        end = block.end
+
+
+def block_holding(parsed: Parsed, words: str) -> Block:
+    """The one block whose text holds `words`."""
+    found = [b for b in parsed.blocks if words in parsed.text[b.start:b.end]]
+    assert len(found) == 1, (words, found)
+    return found[0]
+
+
+def kinds(parsed: Parsed) -> list[tuple[str, str]]:
+    return [(b.kind, parsed.text[b.start:b.end]) for b in parsed.blocks]
+
+
+# ---- plain text -----------------------------------------------------------------------------
+PLAIN = """\
+HARBOUR GUIDE
+
+Introduction
+============
+
+The harbour master opens the lock gates at six
+in the morning and closes them at ten at night,
+except on public holidays.
+
+Boats and berths
+
+Visiting boats moor at the north quay.  Fees are paid
+at the office.
+
+  - a first bullet that is long
+    and wraps onto a second line
+  * a second bullet
+  1. a numbered item
+  b) a lettered item
+
+2.1 Tide Tables
+
+    tide --port north
+    tide --port south
+
+Month     High      Low
+March     4.1 m     0.3 m
+
+| Quay | Depth |
+|------|-------|
+| North | 6 m |
+
+The end of the guide.
+"""
+
+
+def test_plain_text_blocks_follow_the_lines() -> None:
+    parsed = parse("guide.txt", PLAIN.encode(), MAX)
+    assert parsed.text == PLAIN and parsed.format == "text"
+    check_blocks(parsed)
+    para = block_holding(parsed, "opens the lock gates")
+    assert parsed.text[para.start:para.end] == ("The harbour master opens the lock gates at six\n"
+                                                "in the morning and closes them at ten at night,\n"
+                                                "except on public holidays.")
+    assert para.kind == "paragraph"
+    assert kinds(parsed)[:3] == [("heading", "HARBOUR GUIDE"), ("heading", "Introduction"),
+                                 ("paragraph", parsed.text[para.start:para.end])]
+    assert block_holding(parsed, "Boats and berths").kind == "heading"
+    assert block_holding(parsed, "Fees are paid").kind == "paragraph"
+    bullet = block_holding(parsed, "a first bullet")
+    assert (bullet.kind, parsed.text[bullet.start:bullet.end]) == (
+        "list_item", "- a first bullet that is long\n    and wraps onto a second line")
+    for words in ("a second bullet", "a numbered item", "a lettered item"):
+        assert block_holding(parsed, words).kind == "list_item"
+    numbered = block_holding(parsed, "Tide Tables")
+    assert (numbered.kind, numbered.level) == ("heading", 2)
+    code = block_holding(parsed, "tide --port north")
+    assert code.kind == "code" and "tide --port south" in parsed.text[code.start:code.end]
+    for words in ("Month", "March", "| Quay", "| North"):
+        assert block_holding(parsed, words).kind == "table_row"
+    assert "|---" not in " ".join(parsed.text[b.start:b.end] for b in parsed.blocks)
+    assert block_holding(parsed, "The end").kind == "paragraph"
+    where = Locator(parsed)
+    assert where.section(para.start) == "Introduction"  # level 1, as the all-caps title
+    assert section_at(parsed, parsed.text.index("moor at")) == "Introduction > Boats and berths"
+    assert where.section(0) == "HARBOUR GUIDE" and page_at(parsed, 5) is None
+
+
+def test_plain_text_keeps_exact_offsets_with_crlf_and_bom() -> None:
+    text = "Title Line\r\n\r\nFirst line of prose\r\nsecond line of prose.\r\n"
+    parsed = parse("crlf.txt", b"\xef\xbb\xbf" + text.encode(), MAX)
+    assert parsed.text == text
+    check_blocks(parsed)
+    para = block_holding(parsed, "First line")
+    assert parsed.text[para.start:para.end] == "First line of prose\r\nsecond line of prose."
+
+
+# ---- Markdown -------------------------------------------------------------------------------
+MARKDOWN = """\
+---
+title: front matter is not text
+---
+# Install
+
+Read this first: the tool needs Python
+and a C compiler.
+
+## Linux
+
+- Run `make` in the
+  source folder.
+- Then run the **tests**
+  1. nested step
+
+```bash
+make install
+```
+
+| OS | Status |
+|----|--------|
+| Linux | works |
+
+> A quoted warning
+> over two lines.
+
+Windows
+-------
+
+See [the guide](https://example.org/guide) for Windows.
+"""
+
+
+def test_markdown_blocks_and_sections() -> None:
+    parsed = parse("install.md", MARKDOWN.encode(), MAX)
+    assert parsed.text == MARKDOWN and parsed.format == "markdown"
+    check_blocks(parsed)
+    assert "front matter" not in " ".join(parsed.text[b.start:b.end] for b in parsed.blocks)
+    para = block_holding(parsed, "needs Python")
+    assert parsed.text[para.start:para.end] == "Read this first: the tool needs Python\nand a C compiler."
+    item = block_holding(parsed, "Run `make`")
+    assert (item.kind, parsed.text[item.start:item.end]) == ("list_item", "- Run `make` in the\n  source folder.")
+    assert block_holding(parsed, "nested step").kind == "list_item"
+    assert block_holding(parsed, "**tests**").kind == "list_item"
+    code = block_holding(parsed, "make install")
+    assert code.kind == "code"
+    assert [b.kind for b in parsed.blocks if "Linux |" in parsed.text[b.start:b.end]] == ["table_row"]
+    assert block_holding(parsed, "| OS |").kind == "table_row"
+    assert block_holding(parsed, "quoted warning").kind == "quote"
+    windows = [b for b in parsed.blocks if b.kind == "heading"][-1]
+    assert (windows.kind, windows.level, parsed.text[windows.start:windows.end]) == ("heading", 2, "Windows")
+    where = Locator(parsed)
+    assert where.section(para.start) == "Install"
+    assert where.section(code.start) == "Install > Linux"
+    assert where.section(parsed.text.index("See [the guide]")) == "Install > Windows"
+    assert where.section(0) is None
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+HTML = """<!DOCTYPE html>
+<html><head><title>Harbour &amp; Quay</title>
+<style>body { color: red }</style><script>var secret = "script text";</script></head>
+<body>
+<header><div class="logo">Site Logo Text</div>
+<nav><ul><li><a href="/">Home link</a></li><li><a href="/about">About link</a></li></ul></nav></header>
+<div class="sidebar">Sidebar advert text</div>
+<main>
+<h1>Harbour Rules</h1>
+<p>The harbour master opens   the lock
+gates at <b>six</b> in the morning &amp; closes them at ten.</p>
+<h2>Mooring</h2>
+<ul><li>Visitors moor at the north quay<ul><li>Nested rule</li></ul></li>
+<li>Fees are paid <img src="data:image/png;base64,""" + "A" * 50_000 + """"> at the office</li></ul>
+<pre>
+berth --list
+berth --book 12
+</pre>
+<table><tr><th>Quay</th><th>Depth</th></tr><tr><td>North</td><td>6 m</td></tr></table>
+<blockquote><p>Never moor in the channel.</p></blockquote>
+<form><label>Search the site</label><input name="q"></form>
+</main>
+<aside>Related articles text</aside>
+<footer>Copyright footer text</footer>
+</body></html>"""
+
+
+def test_html_main_text_without_chrome() -> None:
+    parsed = parse("page.html", HTML.encode(), MAX)
+    check_blocks(parsed)
+    for chrome in ("Site Logo", "Home link", "Sidebar advert", "script text", "color: red",
+                   "Related articles", "Copyright footer", "Search the site", "AAAA"):
+        assert chrome not in parsed.text
+    assert kinds(parsed) == [
+        ("heading", "Harbour Rules"),
+        ("paragraph", "The harbour master opens the lock gates at six in the morning & closes them at ten."),
+        ("heading", "Mooring"),
+        ("list_item", "Visitors moor at the north quay"),
+        ("list_item", "Nested rule"),
+        ("list_item", "Fees are paid at the office"),
+        ("code", "berth --list\nberth --book 12"),
+        ("table_row", "Quay | Depth"),
+        ("table_row", "North | 6 m"),
+        ("quote", "Never moor in the channel.")]
+    assert "\n\nMooring\n\n" in parsed.text
+    assert parsed.title == "Harbour & Quay"
+    assert section_at(parsed, parsed.text.index("Nested rule")) == "Harbour Rules > Mooring"
+    doc = _read_one("page.html", HTML.encode())
+    assert doc.title == "Harbour Rules" and doc.format == "html" and doc.blocks == parsed.blocks
+
+
+def test_html_without_main_uses_the_body_and_its_charset() -> None:
+    page = ('<html><head><meta charset="windows-1252"></head><body><nav>Menu</nav>'
+            '<h2>Caf\xe9 hours</h2><div>Open daily \u2013 closed on Mondays.</div>'
+            '<table><tr><td><p>Layout cell paragraph.</p></td></tr></table></body></html>')
+    parsed = parse("cafe.htm", page.encode("cp1252"), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [("heading", "Café hours"), ("paragraph", "Open daily – closed on Mondays."),
+                             ("paragraph", "Layout cell paragraph.")]
+
+
+# ---- PDF ------------------------------------------------------------------------------------
+SENTENCE_1 = ("The harbour master opens the lock gates at six in the morning and closes them at ten at "
+              "night, except on public holidays when the gates stay open until midnight.")
+SENTENCE_2 = ("On the second page the pilot boat waits beyond the breakwater for every tanker longer "
+              "than two hundred metres, and radios the tug crews twenty minutes before arrival.")
+
+
+def _pdf(pages: list[list[tuple[str, str]]], password: str | None = None) -> bytes:
+    """A PDF written by fpdf2: per page, (style, text) parts; style "h1"/"h2" for headings,
+    "p" for a wrapped paragraph; every page gets a "Page N" footer."""
+    from fpdf import FPDF
+
+    class WithFooter(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 10, f"Page {self.page_no()}", align="C")
+
+    pdf = WithFooter()
+    for parts in pages:
+        pdf.add_page()
+        for style, text in parts:
+            size = {"h1": 20, "h2": 15}.get(style, 11)
+            pdf.set_font("Helvetica", "B" if style != "p" else "", size)
+            pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
+    return bytes(pdf.output())
+
+
+def test_pdf_pages_paragraphs_and_headings() -> None:
+    data = _pdf([[("h1", "Harbour Manual"), ("p", SENTENCE_1 + " " + SENTENCE_1), ("h2", "Tides"),
+                  ("p", "- Spring tides reach four metres.\n- Neap tides reach two metres.")],
+                 [("p", SENTENCE_2)],
+                 [("h2", "Fees"), ("p", "Visitors pay twelve euros a night.")]])
+    parsed = parse("manual.pdf", data, MAX)
+    check_blocks(parsed)
+    assert parsed.format == "pdf" and len(parsed.pages) == 3 and parsed.pages[0] == 0
+    first = block_holding(parsed, SENTENCE_1[:40])
+    assert first.kind == "paragraph"
+    assert parsed.text[first.start:first.end] == SENTENCE_1 + " " + SENTENCE_1  # wrapped lines rejoined
+    where = Locator(parsed)
+    assert where.locate(parsed.text.index(SENTENCE_1)) == (1, "Harbour Manual")
+    assert where.locate(parsed.text.index(SENTENCE_2)) == (2, "Harbour Manual > Tides")
+    assert where.locate(parsed.text.index("twelve euros")) == (3, "Harbour Manual > Fees")
+    assert page_at(parsed, parsed.text.index("Neap tides")) == 1
+    assert block_holding(parsed, "Neap tides").kind == "list_item"
+    assert [b.level for b in parsed.blocks if b.kind == "heading"] == [1, 2, 2]
+    assert "Page 1" not in parsed.text and "Page 2" not in parsed.text  # running footers dropped
+    assert parsed.text[parsed.pages[1]:].startswith(SENTENCE_2)
+    assert parsed.text[parsed.pages[2]:].startswith("Fees")
+
+
+def test_encrypted_and_textless_pdfs_are_parse_errors() -> None:
+    with pytest.raises(ParseError, match="^encrypted PDF$"):
+        parse("secret.pdf", _pdf([[("p", SENTENCE_1)]], password="pw"), MAX)
+    from fpdf import FPDF
+    from PIL import Image
+
+    pdf = FPDF()
+    pdf.add_page()
+    picture = io.BytesIO()
+    Image.new("RGB", (200, 100), "white").save(picture, format="PNG")
+    pdf.image(picture, x=10, y=10, w=100)
+    with pytest.raises(ParseError, match=r"no extractable text \(scanned images\?\)"):
+        parse("scan.pdf", bytes(pdf.output()), MAX)
+    with pytest.raises(ParseError, match="unreadable PDF"):
+        parse("stub.pdf", b"%PDF-1.4\n", MAX)
+
+
+# ---- detection and documents ----------------------------------------------------------------
+@pytest.mark.parametrize("name, data, fmt", [
+    ("a.TXT", b"x", "text"), ("a.text", b"x", "text"), ("a.md", b"x", "markdown"),
+    ("a.markdown", b"x", "markdown"), ("a.rst", b"x", "rst"), ("a.html", b"x", "html"),
+    ("a.htm", b"x", "html"), ("a.xhtml", b"x", "html"), ("a.pdf", b"x", "pdf"), ("a.docx", b"x", "docx"),
+    ("README", b"Read me first.\n", "text"), ("ChangeLog", "Caf\xe9\n".encode("latin-1"), "text"),
+    ("Release 2.0", b"Notes.\n", "text"), ("README", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
+    ("AUTHORS", bytes(range(1, 32)) * 10, None), ("a.png", b"text", None), ("a.py", b"x = 1", None)])
+def test_detect_format(name: str, data: bytes, fmt: str | None) -> None:
+    assert detect_format(name, data) == fmt
+
+
+def _read_one(name: str, data: bytes, tmp: Path | None = None) -> object:
+    import tempfile
+
+    root = Path(tempfile.mkdtemp()) if tmp is None else tmp
+    (root / name).write_bytes(data)
+    doc, notice = read_document(SourceFile(name, root / name))
+    assert doc is not None, notice
+    return doc
+
+
+def test_corpus_of_every_format(tmp_path: Path) -> None:
+    (tmp_path / "guide.txt").write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "install.md").write_text(MARKDOWN, encoding="utf-8")
+    (tmp_path / "page.html").write_text(HTML, encoding="utf-8")
+    (tmp_path / "manual.pdf").write_bytes(_pdf([[("h1", "Harbour Manual"), ("p", SENTENCE_1)],
+                                                [("p", SENTENCE_2)]]))
+    (tmp_path / "secret.pdf").write_bytes(_pdf([[("p", SENTENCE_1)]], password="pw"))
+    (tmp_path / "README").write_text("Harbour notes\n\nThe quay is open all year.\n", encoding="utf-8")
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
+    (tmp_path / "LOGO").write_bytes(png)
+    (tmp_path / "logo.png").write_bytes(png)
+    docs, notices = load_documents(tmp_path)
+    by_source = {d.source: d for d in docs}
+    assert sorted(by_source) == ["README", "guide.txt", "install.md", "manual.pdf", "page.html"]
+    messages = {n.source: n.message for n in notices}
+    assert messages == {"LOGO": "skipped: not a supported format (binary content, no file name extension)",
+                        "logo.png": "skipped: not a supported format (.png)",
+                        "secret.pdf": "skipped: encrypted PDF"}
+    pdf = by_source["manual.pdf"]
+    assert (pdf.format, pdf.title, len(pdf.pages)) == ("pdf", "Harbour Manual", 2)
+    assert by_source["install.md"].title == "Install" and by_source["install.md"].text == MARKDOWN
+    assert by_source["README"].format == "text" and by_source["README"].title == "Harbour notes"
+    import hashlib
+
+    assert pdf.sha256 == hashlib.sha256((tmp_path / "manual.pdf").read_bytes()).hexdigest()
+    found, _ = find_sources(tmp_path)
+    assert [s.source for s in found] == ["README", "guide.txt", "install.md", "manual.pdf", "page.html",
+                                         "secret.pdf"]
