@@ -335,7 +335,7 @@ def _unpack_deb(pkg: Package, tmp: Path, latest: bool) -> tuple[Reader, str]:
     if run.returncode != 0 or len(debs) != 1:
         hint = ("" if latest else "; if the pinned version left the archive, rerun with "
                 "--latest")
-        raise FetchError(f"apt-get download {spec} failed: {run.stderr.strip()[-300:]} "
+        raise FetchError(f"apt-get download {spec} failed: {_last_line(run.stderr)} "
                          f"(run `apt-get update` first{hint})")
     version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"], capture_output=True,
                              text=True, check=True).stdout.strip()
@@ -358,7 +358,7 @@ def _unpack_sdist(pkg: Package, tmp: Path, latest: bool) -> tuple[Reader, str]:
                          capture_output=True, text=True)
     archives = list(tmp.glob("*.tar.gz"))
     if run.returncode != 0 or len(archives) != 1:
-        raise FetchError(f"pip download {spec} failed: {run.stderr.strip()[-300:]}")
+        raise FetchError(f"pip download {spec} failed: {_last_line(run.stderr)}")
     match = re.fullmatch(rf"{re.escape(pkg.name)}-(.+)\.tar\.gz", archives[0].name)
     version = match.group(1) if match else "?"
     prefix = archives[0].name[: -len(".tar.gz")]
@@ -376,6 +376,11 @@ def _unpack_sdist(pkg: Package, tmp: Path, latest: bool) -> tuple[Reader, str]:
     return read, version
 
 
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no message"
+
+
 # ---- checking ----------------------------------------------------------------------------
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
@@ -387,9 +392,13 @@ def check(name: str, corpora: Path) -> list[str]:
     from citeqa.errors import CiteqaError
     from citeqa.evaluation import load_questions
 
-    path = SETS / f"{name}.jsonl"
+    missing = [m.dest for pkg in SOURCES[name] for m in pkg.members
+               if not (corpora / name / m.dest).is_file()]
+    if missing:
+        return [f"{name}: {len(missing)} corpus file(s) missing under {corpora / name} "
+                f"(e.g. {missing[0]}); run `python eval/fetch_corpora.py {name}` first"]
     try:
-        questions = load_questions(path)
+        questions = load_questions(SETS / f"{name}.jsonl")
     except CiteqaError as err:
         return [str(err)]
     problems: list[str] = []
@@ -426,6 +435,18 @@ def check(name: str, corpora: Path) -> list[str]:
     return problems
 
 
+def changed_files(name: str, corpora: Path) -> list[str]:
+    """Corpus files whose bytes differ from the recorded sha256 (fetched with --latest)."""
+    notes = []
+    for pkg in SOURCES[name]:
+        for m in pkg.members:
+            path = corpora / name / m.dest
+            recorded = SHA256.get(f"{name}/{m.dest}")
+            if path.is_file() and recorded and hashlib.sha256(path.read_bytes()).hexdigest() != recorded:
+                notes.append(f"{m.dest} differs from the pinned version")
+    return notes
+
+
 def summary(name: str) -> str:
     """The set's size by type and source, for the log."""
     rows = [json.loads(line) for line in (SETS / f"{name}.jsonl").read_text().splitlines()
@@ -456,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             problems = check(name, args.dest)
             print(summary(name) if not problems else f"{name}: {len(problems)} problem(s)")
+            for note in changed_files(name, args.dest):
+                print(f"  note: {note}")
             for line in problems:
                 print(f"  {line}")
             failed |= bool(problems)
