@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 from citeqa.documents import SourceFile, find_sources, load_documents, read_document
-from citeqa.parsing import Block, Locator, Parsed, ParseError, detect_format, page_at, parse, section_at
+from citeqa.parsing import (
+    Block,
+    Locator,
+    Parsed,
+    ParseError,
+    detect_format,
+    page_at,
+    parse,
+    plain_text,
+    section_at,
+)
 
 MAX = 20 * 1024 * 1024
 
@@ -159,7 +169,8 @@ def test_markdown_blocks_and_sections() -> None:
     para = block_holding(parsed, "needs Python")
     assert parsed.text[para.start:para.end] == "Read this first: the tool needs Python\nand a C compiler."
     item = block_holding(parsed, "Run `make`")
-    assert (item.kind, parsed.text[item.start:item.end]) == ("list_item", "- Run `make` in the\n  source folder.")
+    assert (item.kind, parsed.text[item.start:item.end]) == ("list_item",
+                                                             "- Run `make` in the\n  source folder.")
     assert block_holding(parsed, "nested step").kind == "list_item"
     assert block_holding(parsed, "**tests**").kind == "list_item"
     code = block_holding(parsed, "make install")
@@ -309,6 +320,214 @@ def test_encrypted_and_textless_pdfs_are_parse_errors() -> None:
         parse("stub.pdf", b"%PDF-1.4\n", MAX)
 
 
+# ---- reStructuredText ------------------------------------------------------------------------
+RST = """\
+.. _top:
+
+==========
+ Handbook
+==========
+
+The harbour master opens the gates
+at six in the morning.
+
+Mooring
+=======
+
+- Visitors moor at the
+  north quay.
+- Fees are paid at the office.
+
+  A second paragraph of the fees item.
+
+#. Call the office first.
+
+Book a berth::
+
+    berth --book 12
+    berth --list
+
+.. code-block:: python
+   :linenos:
+
+   print("moored")
+
+.. note:: Never moor in the channel.
+
+   Boats in the channel are towed away.
+
+.. This comment is not text.
+
+Prices
+------
+
+=======  =====
+Boat     Fee
+=======  =====
+Yacht    12
+=======  =====
+
++-------+------+
+| Quay  | Deep |
++=======+======+
+| North | 6 m  |
++-------+------+
+
+>>> fee(12)
+24
+
+Leaving
+=======
+
+Read :ref:`the rules <top>` before leaving.
+"""
+
+
+def test_rst_blocks_and_sections() -> None:
+    parsed = parse("handbook.rst", RST.encode(), MAX)
+    assert parsed.text == RST and parsed.format == "rst"
+    check_blocks(parsed)
+    headings = [(b.level, parsed.text[b.start:b.end]) for b in parsed.blocks if b.kind == "heading"]
+    assert headings == [(1, "Handbook"), (2, "Mooring"), (3, "Prices"), (2, "Leaving")]
+    para = block_holding(parsed, "opens the gates")
+    assert parsed.text[para.start:para.end] == "The harbour master opens the gates\nat six in the morning."
+    item = block_holding(parsed, "Visitors moor")
+    assert parsed.text[item.start:item.end] == "- Visitors moor at the\n  north quay."
+    assert item.kind == "list_item"
+    for words in ("Fees are paid", "A second paragraph", "Call the office"):
+        assert block_holding(parsed, words).kind == "list_item"
+    literal = block_holding(parsed, "berth --book")
+    assert parsed.text[literal.start:literal.end] == "berth --book 12\n    berth --list"
+    assert literal.kind == block_holding(parsed, 'print("moored")').kind == "code"
+    assert block_holding(parsed, ">>> fee").kind == "code"
+    assert block_holding(parsed, "Never moor").kind == "paragraph"
+    assert block_holding(parsed, "towed away").kind == "paragraph"
+    for words in ("Yacht", "Boat ", "| Quay", "| North"):
+        assert block_holding(parsed, words).kind == "table_row"
+    text = " ".join(parsed.text[b.start:b.end] for b in parsed.blocks)
+    assert "comment" not in text and "_top" not in text and "linenos" not in text and "====" not in text
+    where = Locator(parsed)
+    assert where.section(parsed.text.index("towed away")) == "Handbook > Mooring"
+    assert where.section(parsed.text.index("Yacht")) == "Handbook > Mooring > Prices"
+    assert where.section(parsed.text.index("Read :ref:")) == "Handbook > Leaving"
+
+
+# ---- DOCX -----------------------------------------------------------------------------------
+def _docx() -> bytes:
+    """A Word document written by python-docx."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Harbour Handbook", style="Title")
+    document.add_heading("Mooring", level=1)
+    document.add_paragraph("Visitors moor at the north quay and pay at the office.")
+    document.add_paragraph("Bring two fenders", style="List Bullet")
+    document.add_paragraph("Call the harbour master", style="List Number")
+    document.add_heading("Fees", level=2)
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells + table.rows[1].cells,
+                          ["Boat", "Fee", "Note", "Yacht", "12 EUR", ""], strict=True):
+        cell.text = text
+    merged = table.cell(1, 1).merge(table.cell(1, 2))
+    merged.text = "12 EUR"
+    document.add_paragraph("Pay   before\nleaving.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_headings_lists_and_tables() -> None:
+    parsed = parse("handbook.docx", _docx(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [("heading", "Harbour Handbook"), ("heading", "Mooring"),
+                             ("paragraph", "Visitors moor at the north quay and pay at the office."),
+                             ("list_item", "Bring two fenders"), ("list_item", "Call the harbour master"),
+                             ("heading", "Fees"), ("table_row", "Boat | Fee | Note"),
+                             ("table_row", "Yacht | 12 EUR"), ("paragraph", "Pay before leaving.")]
+    assert [b.level for b in parsed.blocks if b.kind == "heading"] == [1, 2, 3]
+    assert section_at(parsed, parsed.text.index("Yacht")) == "Harbour Handbook > Mooring > Fees"
+    assert parsed.format == "docx" and "\n\nBring two fenders\n\n" in parsed.text
+
+
+def test_docx_that_is_no_zip_or_a_zip_bomb_is_refused_quickly() -> None:
+    import time
+    import tracemalloc
+    import zipfile
+
+    with pytest.raises(ParseError, match=r"^not a DOCX file \(not a zip archive\)$"):
+        parse("fake.docx", b"%PDF-1.4 not a zip", MAX)
+    plain_zip = io.BytesIO()
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    with pytest.raises(ParseError, match="no word/document.xml"):
+        parse("hello.docx", plain_zip.getvalue(), MAX)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("word/document.xml", "w") as member:
+            chunk = b" " * (1 << 20)
+            for _ in range(64):  # 64 MB of spaces, about 64 kB zipped
+                member.write(chunk)
+    data = bomb.getvalue()
+    assert len(data) < 1_000_000
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with pytest.raises(ParseError, match="zip bomb"):
+        parse("bomb.docx", data, MAX)
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 5_000_000
+    with pytest.raises(ParseError, match="over the 5 MB limit"):  # the whole archive too big
+        parse("bomb.docx", data, 1_000_000)
+
+
+# ---- plain_text -----------------------------------------------------------------------------
+@pytest.mark.parametrize("raw, shown", [
+    ("See **the [install guide](https://x.org/install \"Guide\")** for `pip`.",
+     "See the install guide for pip."),
+    ("![A harbour map](img/map.png) shows <https://example.org/map>.",
+     "A harbour map shows https://example.org/map."),
+    ("## Installing on Linux ##", "Installing on Linux"),
+    ("- a bullet that wraps\n  onto two lines", "a bullet that wraps onto two lines"),
+    ("12. The twelfth step.", "The twelfth step."),
+    ("b) a lettered item", "a lettered item"),
+    ("| Quay | Depth |", "Quay | Depth"),
+    ("<p>Gates open at <b>six</b> &amp; close at ten&nbsp;pm.</p>", "Gates open at six & close at ten pm."),
+    ("Use :ref:`the rules <rules>`, ``berth --list`` and `Python <https://python.org>`_.",
+     "Use the rules, berth --list and Python."),
+    ("See :func:`~harbour.fees.compute` and `rules`_.", "See harbour.fees.compute and rules."),
+    ("*one*, _two_, __three__, ~~four~~ and ***five***", "one, two, three, four and five"),
+    ("snake_case_name and 2 * 3 * 4 stay", "snake_case_name and 2 * 3 * 4 stay"),
+    ("`a_b_c` and `**not bold**`", "a_b_c and **not bold**"),
+    ("> quoted\n> and wrapped", "quoted and wrapped"),
+    ("```python\nprint(1)\n```", "print(1)"),
+    ("Escaped \\*stars\\* stay", "Escaped *stars* stay"),
+    ("a < b and c > d", "a < b and c > d"),
+    ("The [1] reference [label][ref] here", "The [1] reference label here"),
+    ("  spaced\t out \n\n text  ", "spaced out text"),
+])
+def test_plain_text_golden(raw: str, shown: str) -> None:
+    assert plain_text(raw) == shown
+
+
+def test_print_helper_shows_the_extracted_text(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "page.html").write_text(HTML, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "citeqa.parsing", str(tmp_path / "page.html")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("Harbour Rules\n\nThe harbour master opens")
+    run = subprocess.run([sys.executable, "-m", "citeqa.parsing", "--blocks", str(tmp_path / "page.html")],
+                         capture_output=True, text=True, timeout=60)
+    assert "list_item\t0\t\tHarbour Rules > Mooring\tNested rule" in run.stdout.splitlines()
+    (tmp_path / "x.docx").write_bytes(b"nope")
+    run = subprocess.run([sys.executable, "-m", "citeqa.parsing", str(tmp_path / "x.docx")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and "not a zip archive" in run.stderr
+
+
 # ---- detection and documents ----------------------------------------------------------------
 @pytest.mark.parametrize("name, data, fmt", [
     ("a.TXT", b"x", "text"), ("a.text", b"x", "text"), ("a.md", b"x", "markdown"),
@@ -338,17 +557,22 @@ def test_corpus_of_every_format(tmp_path: Path) -> None:
     (tmp_path / "manual.pdf").write_bytes(_pdf([[("h1", "Harbour Manual"), ("p", SENTENCE_1)],
                                                 [("p", SENTENCE_2)]]))
     (tmp_path / "secret.pdf").write_bytes(_pdf([[("p", SENTENCE_1)]], password="pw"))
+    (tmp_path / "handbook.rst").write_text(RST, encoding="utf-8")
+    (tmp_path / "handbook.docx").write_bytes(_docx())
+    (tmp_path / "fake.docx").write_bytes(b"not a zip")
     (tmp_path / "README").write_text("Harbour notes\n\nThe quay is open all year.\n", encoding="utf-8")
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
     (tmp_path / "LOGO").write_bytes(png)
     (tmp_path / "logo.png").write_bytes(png)
     docs, notices = load_documents(tmp_path)
     by_source = {d.source: d for d in docs}
-    assert sorted(by_source) == ["README", "guide.txt", "install.md", "manual.pdf", "page.html"]
+    assert sorted(by_source) == ["README", "guide.txt", "handbook.docx", "handbook.rst", "install.md",
+                                 "manual.pdf", "page.html"]
     messages = {n.source: n.message for n in notices}
     assert messages == {"LOGO": "skipped: not a supported format (binary content, no file name extension)",
                         "logo.png": "skipped: not a supported format (.png)",
-                        "secret.pdf": "skipped: encrypted PDF"}
+                        "secret.pdf": "skipped: encrypted PDF",
+                        "fake.docx": "skipped: not a DOCX file (not a zip archive)"}
     pdf = by_source["manual.pdf"]
     assert (pdf.format, pdf.title, len(pdf.pages)) == ("pdf", "Harbour Manual", 2)
     assert by_source["install.md"].title == "Install" and by_source["install.md"].text == MARKDOWN
@@ -357,5 +581,7 @@ def test_corpus_of_every_format(tmp_path: Path) -> None:
 
     assert pdf.sha256 == hashlib.sha256((tmp_path / "manual.pdf").read_bytes()).hexdigest()
     found, _ = find_sources(tmp_path)
-    assert [s.source for s in found] == ["README", "guide.txt", "install.md", "manual.pdf", "page.html",
-                                         "secret.pdf"]
+    assert [s.source for s in found] == ["README", "fake.docx", "guide.txt", "handbook.docx", "handbook.rst",
+                                         "install.md", "manual.pdf", "page.html", "secret.pdf"]
+    assert by_source["handbook.docx"].title == "Harbour Handbook"
+    assert by_source["handbook.rst"].title == "Handbook"
