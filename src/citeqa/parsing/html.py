@@ -21,8 +21,7 @@ _DROP = {"script", "style", "noscript", "template", "nav", "aside", "form", "but
          "head", "title", "meta", "link", "input", "label", "video", "audio", "map"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu",
                  "menubar", "toolbar", "dialog", "alert"}
-_CHROME_TOKENS = {"nav", "navbar", "navigation", "menu", "sidebar", "breadcrumb", "breadcrumbs",
-                  "skip-link", "skiplink", "cookie-banner", "site-header", "site-footer"}
+_CHROME_TOKENS = {"menu", "skip-link", "skiplink", "cookie-banner", "site-header"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _LEAVES = {"p": "paragraph", "li": "list_item", "dt": "paragraph", "dd": "paragraph",
            "caption": "paragraph", "figcaption": "paragraph", "summary": "paragraph",
@@ -195,4 +194,11 @@ def _is_chrome(el: lxml_html.HtmlElement, tag: str, inside_main: bool) -> bool:
     if attrib.get("role", "").lower() in _CHROME_ROLES:
         return True
     tokens = set(attrib.get("class", "").lower().split()) | {attrib.get("id", "").lower()}
-    return bool(tokens & _CHROME_TOKENS)
+    return bool(tokens & _CHROME_TOKENS) or any(_chrome_token(t) for t in tokens)
+
+
+def _chrome_token(token: str) -> bool:
+    """Class or id names of navigation parts: navheader, navfooter, nav-links, sphinxsidebar,
+    site-footer, breadcrumbs, toc."""
+    return token.startswith("nav") or "sidebar" in token or "breadcrumb" in token \
+        or token.endswith("footer") or token in ("toc", "related") or token.startswith("toc-")

@@ -1,11 +1,13 @@
 """Text of a PDF with pdfminer.six, page by page, in paragraphs.
 
 pdfminer's layout analysis groups lines into text boxes (paragraphs) in reading order and
-reports each character's font size, which gives headings (larger than the body type).
-Within a paragraph the text joins its lines with spaces (hyphenation at a line end removed),
-so a sentence wrapped over lines reads as one; pages are joined by a blank line and
-`Parsed.pages` holds each page's start. Page numbers and running headers or footers (the
-same line at the top or bottom of most pages) are dropped."""
+reports each character's font and size: type larger than the body's makes a heading, a
+monospaced font makes code. Within a paragraph the text joins its lines with spaces
+(hyphenation at a line end removed), so a sentence wrapped over lines reads as one; code
+keeps its lines. Pages are joined by a blank line and `Parsed.pages` holds each page's
+start. Page numbers, running heads and feet (the same line in the top or bottom margin of
+three or more pages) and table-of-contents entries (lines ending in dot leaders and a page
+number, and the text boxes made mostly of them) are dropped."""
 
 from __future__ import annotations
 
@@ -16,31 +18,49 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .lines import BULLET
+from .structure import Block, Parsed, ParseError
 
 if TYPE_CHECKING:
     from pdfminer.layout import LTTextBox
-from .structure import Block, Parsed, ParseError
 
 _SPACE = re.compile(r"\s+")
 _CID = re.compile(r"\(cid:\d+\)")
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
+                            "ﬆ": "st"})
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—)\]]?"
                           r"(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+_LEADERS = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
+_MONO = re.compile(r"mono|courier|typewriter|consol|code|menlo|cmtt|sfmt|lmtt|inconsolata|\btt",
+                   re.I)
 _MARGIN = 0.1             # top and bottom tenth of a page: where running heads and folios sit
+_RUNNING_PAGES = 3        # a margin line on this many pages is a running head or foot
 _HEADING_RATIO = 1.15     # type this much larger than the body's is a heading
 _MAX_HEADING_CHARS = 150
 _GLYPHS = {"•", "‣", "◦", "▪", "-", "–", "*", "·", "○", "■", "□", "►", "✓"}
 
 
 @dataclass
+class _Line:
+    """One text line: its page, pdfminer box, type size, fonts and place on the page."""
+
+    page: int
+    box: int
+    text: str
+    size: float
+    bold: bool
+    mono: bool
+    margin: bool
+
+
+@dataclass
 class _Box:
-    """One text box of a page: its lines, mean type size, vertical place and boldness."""
+    """Consecutive lines of one pdfminer box set alike: a paragraph, heading or code."""
 
     page: int
     lines: list[str]
     size: float
-    top: float
-    bottom: float
     bold: bool
+    mono: bool
     kind: str = "paragraph"
     level: int = 0
 
@@ -58,85 +78,93 @@ class _Unit:
 def parse_pdf(data: bytes) -> Parsed:
     """Paragraph blocks of a PDF's text, with page starts; ParseError for encrypted PDFs,
     PDFs without text, and damaged files."""
-    boxes, page_count = _read_boxes(data)
-    if not any(box.lines for box in boxes):
+    lines, page_count = _read_lines(data)
+    if not lines:
         raise ParseError("no extractable text (scanned images?)")
-    boxes = _drop_running_heads(boxes, page_count)
+    boxes = _boxes(_drop_page_furniture(lines))
     _mark_headings(boxes)
     return _assemble(_units(boxes), page_count)
 
 
-def _read_boxes(data: bytes) -> tuple[list[_Box], int]:
-    """Every horizontal text box of every page, in pdfminer's reading order."""
+def _read_lines(data: bytes) -> tuple[list[_Line], int]:
+    """Every text line of every page, in pdfminer's reading order."""
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTTextBox
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.psexceptions import PSException
 
-    boxes: list[_Box] = []
+    lines: list[_Line] = []
     pages = 0
+    boxes = 0
     try:
         for pages, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams()), 1):
-            height = max(page.height, 1.0)
             for element in page:
                 if isinstance(element, LTTextBox):
-                    boxes.extend(_split_by_size(pages, element, page.y0, page.y1, height))
+                    boxes += 1
+                    lines.extend(_box_lines(pages, boxes, element, page.y0, page.y1))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise ParseError("encrypted PDF") from None
     except (PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
             AssertionError, RecursionError, OverflowError, ZeroDivisionError) as err:
-        raise ParseError(f"unreadable PDF ({type(err).__name__}: "
-                         f"{str(err).splitlines()[0][:120] if str(err) else 'damaged file'})") from None
+        detail = str(err).splitlines()[0][:120] if str(err) else "damaged file"
+        raise ParseError(f"unreadable PDF ({type(err).__name__}: {detail})") from None
     if pages == 0:
         raise ParseError("unreadable PDF (no pages)")
-    return boxes, pages
+    return lines, pages
 
 
-def _split_by_size(page_no: int, element: LTTextBox, page_y0: float, page_y1: float,
-                   height: float) -> list[_Box]:
-    """A pdfminer text box as boxes of lines set in one type size: a heading that pdfminer
-    grouped with the paragraph under it comes apart from it."""
+def _box_lines(page_no: int, box: int, element: LTTextBox, page_y0: float, page_y1: float
+               ) -> list[_Line]:
+    """The non-blank lines of a pdfminer text box, with their type."""
     from pdfminer.layout import LTChar, LTTextLine
 
-    out: list[_Box] = []
+    height = max(page_y1 - page_y0, 1.0)
+    out = []
     for line in element:
         if not isinstance(line, LTTextLine):
             continue
-        text = _SPACE.sub(" ", _CID.sub("", line.get_text())).strip()
+        text = _SPACE.sub(" ", _CID.sub("", line.get_text())).strip().translate(_LIGATURES)
         chars = [ch for ch in line if isinstance(ch, LTChar) and not ch.get_text().isspace()]
         if not text or not chars:
             continue
-        size = sum(ch.size for ch in chars) / len(chars)
-        bold = all("bold" in ch.fontname.lower() for ch in chars)
-        top, bottom = (page_y1 - line.y1) / height, (line.y0 - page_y0) / height
-        last = out[-1] if out else None
-        if last is not None and abs(last.size - size) <= 0.1 * size and last.bold == bold:
-            last.lines.append(text)
-            last.size = (last.size * (len(last.lines) - 1) + size) / len(last.lines)
-            last.bottom = bottom
-        elif last is not None and abs(last.size - size) <= 0.1 * size and not last.bold:
-            last.lines.append(text)  # a bold phrase inside a paragraph
-            last.bottom = bottom
-        else:
-            out.append(_Box(page_no, [text], size, top, bottom, bold))
+        margin = (page_y1 - line.y1) / height < _MARGIN or (line.y0 - page_y0) / height < _MARGIN
+        out.append(_Line(page_no, box, text, sum(ch.size for ch in chars) / len(chars),
+                         all("bold" in ch.fontname.lower() for ch in chars),
+                         all(_MONO.search(ch.fontname) for ch in chars), margin))
     return out
 
 
-def _drop_running_heads(boxes: list[_Box], page_count: int) -> list[_Box]:
-    """Boxes less page numbers and less lines repeated at the top or bottom of most pages."""
-    def in_margin(box: _Box) -> bool:
-        return box.top < _MARGIN or box.bottom < _MARGIN
+def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
+    """Lines less page numbers, running heads and feet, and contents-page leader lines."""
+    def shape(line: _Line) -> str:
+        return re.sub(r"\d+", "#", line.text.lower())
 
-    def shape(box: _Box) -> str:
-        return re.sub(r"\d+", "#", " ".join(box.lines).lower())
+    pages_with: Counter[str] = Counter(s for _, s in {(ln.page, shape(ln)) for ln in lines if ln.margin})
+    in_box: Counter[int] = Counter(ln.box for ln in lines)
+    leaders: Counter[int] = Counter(ln.box for ln in lines if _LEADERS.search(ln.text))
+    contents = {box for box, n in leaders.items() if n >= 0.3 * in_box[box]}
+    return [ln for ln in lines
+            if not (ln.margin and (pages_with[shape(ln)] >= _RUNNING_PAGES or _PAGE_NUMBER.match(ln.text)))
+            and not _LEADERS.search(ln.text) and ln.box not in contents]
 
-    pages_with: Counter[str] = Counter()
-    for key in {(box.page, shape(box)) for box in boxes if in_margin(box)}:
-        pages_with[key[1]] += 1
-    repeated = {s for s, n in pages_with.items() if page_count >= 3 and n >= 0.6 * page_count}
-    return [box for box in boxes
-            if not (in_margin(box) and (shape(box) in repeated
-                                        or len(box.lines) == 1 and _PAGE_NUMBER.match(box.lines[0])))]
+
+def _boxes(lines: list[_Line]) -> list[_Box]:
+    """Lines grouped into boxes: consecutive lines of one pdfminer box in one type size and
+    weight (a heading pdfminer grouped with its paragraph comes apart from it); a box is code
+    when all its lines are monospaced."""
+    out: list[_Box] = []
+    prev: _Line | None = None
+    for line in lines:
+        last = out[-1] if out else None
+        alike = last is not None and prev is not None and prev.box == line.box \
+            and abs(last.size - line.size) <= 0.1 * line.size
+        if alike and last is not None and (last.bold == line.bold or not last.bold):
+            last.lines.append(line.text)  # bold or code words inside a paragraph stay in it
+            last.mono = last.mono and line.mono
+        else:
+            out.append(_Box(line.page, [line.text], line.size, line.bold, line.mono))
+        prev = line
+    return out
 
 
 def _mark_headings(boxes: list[_Box]) -> None:
@@ -145,31 +173,36 @@ def _mark_headings(boxes: list[_Box]) -> None:
     weight: Counter[float] = Counter()
     for box in boxes:
         weight[round(box.size * 2) / 2] += sum(len(line) for line in box.lines)
-    if not weight:
-        return
     body = weight.most_common(1)[0][0]
+
     def short(box: _Box) -> bool:
         text = " ".join(box.lines)
         return len(box.lines) <= 3 and len(text) <= _MAX_HEADING_CHARS and any(c.isalpha() for c in text)
-    big = [box for box in boxes if box.size >= body * _HEADING_RATIO and short(box)]
+
+    big = [box for box in boxes if box.size >= body * _HEADING_RATIO and short(box) and not box.mono]
     sizes = sorted({round(box.size * 2) / 2 for box in big}, reverse=True)
     for box in big:
         box.kind, box.level = "heading", sizes.index(round(box.size * 2) / 2) + 1
     for box in boxes:
-        if box.kind != "heading" and box.bold and len(box.lines) == 1 and short(box) \
+        if box.kind != "heading" and box.bold and not box.mono and len(box.lines) == 1 and short(box) \
                 and box.lines[0][-1] not in ".,;:":
             box.kind, box.level = "heading", len(sizes) + 1
+        elif box.mono and box.kind != "heading":
+            box.kind = "code"
 
 
 def _units(boxes: list[_Box]) -> list[_Unit]:
-    """Boxes cut into blocks: a heading box whole; other boxes into list items (a bullet line
-    and the lines after it) and paragraphs. A box starting in lower case continues the
-    paragraph or item before it on the page (pdfminer splits hanging indents)."""
+    """Boxes cut into blocks: a heading or code box whole; other boxes into list items (a
+    bullet line and the lines after it) and paragraphs. A box starting in lower case carries
+    on the paragraph or item before it on the page (pdfminer splits hanging indents)."""
     units: list[_Unit] = []
     glyph = ""  # a bullet set apart from its text, in a box of its own
     for box in boxes:
-        if box.kind == "heading":
-            units.append(_Unit(box.page, "heading", list(box.lines), box.level))
+        if box.kind == "code" and len(box.lines) == 1 and _continues(units, box.page, "x"):
+            units[-1].lines.append(box.lines[0])  # code words set on a line of their own
+            continue
+        if box.kind in ("heading", "code"):
+            units.append(_Unit(box.page, box.kind, list(box.lines), box.level))
             glyph = ""
             continue
         for n, line in enumerate(box.lines):
@@ -182,7 +215,7 @@ def _units(boxes: list[_Box]) -> list[_Unit]:
                 units.append(_Unit(box.page, "list_item", [line]))
             elif n == 0 and _continues(units, box.page, line):
                 units[-1].lines.append(line)
-            elif n == 0 or units[-1].kind == "heading":
+            elif n == 0 or units[-1].kind in ("heading", "code"):
                 units.append(_Unit(box.page, "paragraph", [line]))
             else:
                 units[-1].lines.append(line)
@@ -191,7 +224,7 @@ def _units(boxes: list[_Box]) -> list[_Unit]:
 
 def _continues(units: list[_Unit], page: int, line: str) -> bool:
     """Whether a box's first line carries on the unfinished block before it."""
-    if not units or units[-1].page != page or units[-1].kind == "heading":
+    if not units or units[-1].page != page or units[-1].kind in ("heading", "code"):
         return False
     end = units[-1].lines[-1][-1:]
     if end in ".!?:":
@@ -226,7 +259,7 @@ def _assemble(units: list[_Unit], page_count: int) -> Parsed:
                 pos += 2
             if n == 0:
                 pages.append(pos)
-            body = _join(unit.lines)
+            body = "\n".join(unit.lines) if unit.kind == "code" else _join(unit.lines)
             pieces.append(body)
             blocks.append(Block(unit.kind, pos, pos + len(body), unit.level))
             pos += len(body)
