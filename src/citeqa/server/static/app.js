@@ -179,7 +179,9 @@
     doc.replaceChildren(text.slice(0, pStart), passage, text.slice(pEnd));
     $("viewer").hidden = false;
     $("result").closest(".panes").classList.add("with-viewer");
-    sentence.scrollIntoView({ block: "center" });
+    // Scroll the document, not the page, to put the sentence a third of the way down.
+    doc.scrollTop = Math.max(0, sentence.offsetTop - doc.clientHeight / 3);
+    $("viewer").scrollIntoView({ block: "nearest" });
   }
 
   function closeViewer() {
