@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citeqa.documents import SourceFile, find_sources, load_documents, read_document
 from citeqa.parsing import (
@@ -124,6 +126,42 @@ def test_plain_text_keeps_exact_offsets_with_crlf_and_bom() -> None:
     check_blocks(parsed)
     para = block_holding(parsed, "First line")
     assert parsed.text[para.start:para.end] == "First line of prose\r\nsecond line of prose."
+
+
+def test_plain_text_outline_news_and_numbered_questions() -> None:
+    news = ("GNU harbour NEWS                        -*- outline -*-\n\n"
+            "* Noteworthy changes in release 1.2 (2024-01-02)\n\n"
+            "** Bug fixes\n\n  The north gate no longer\n  sticks in winter.\n")
+    parsed = parse("NEWS", news.encode(), MAX)
+    check_blocks(parsed)
+    fix = block_holding(parsed, "north gate")
+    assert parsed.text[fix.start:fix.end] == "The north gate no longer\n  sticks in winter."
+    assert section_at(parsed, fix.start) == "Noteworthy changes in release 1.2 (2024-01-02) > Bug fixes"
+    faq = ("1. GENERAL INFORMATION\n\n1.1. How do I moor at the quay?\n\n"
+           "   Tie up at the north quay\n   after dark.\n\n   # moor from the shell\n   moor --north\n")
+    parsed = parse("faq.txt", faq.encode(), MAX)
+    check_blocks(parsed)
+    assert [(b.level, parsed.text[b.start:b.end]) for b in parsed.blocks if b.kind == "heading"] == [
+        (1, "1. GENERAL INFORMATION"), (2, "1.1. How do I moor at the quay?")]
+    assert section_at(parsed, parsed.text.index("moor --north")) == \
+        "1. GENERAL INFORMATION > 1.1. How do I moor at the quay?"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.lists(st.sampled_from(
+    ["", "Title", "=====", "-----", "# Head", "## Sub", "- item", "  wrapped", "1. one", "a) two",
+     "    code()", "| a | b |", "|---|---|", "```", "> quote", ".. note:: x", ".. code-block:: py",
+     "Example::", "+---+---+", "=====  =====", ">>> 1", "* Outline", "-*- outline -*-", "\t\tx",
+     "<div>x</div>", "Prose line, with words.", "Term", "   Definition", "\r", "\u2028", "\f"]),
+    max_size=30).map("\n".join))
+def test_text_parsers_keep_their_invariants(text: str) -> None:
+    for name in ("f.txt", "f.md", "f.rst"):
+        parsed = parse(name, text.encode(), MAX)
+        assert parsed.text == text.removeprefix("\ufeff")
+        check_blocks(parsed)
+        where = Locator(parsed)
+        for block in parsed.blocks:
+            where.locate(block.start)
 
 
 # ---- Markdown -------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Structure of a plain text file, found line by line.
 
-Paragraphs are runs of non-blank prose lines (a hard-wrapped paragraph is one block); headings
-are lines underlined with ===/---, `#` lines, numbered titles ("1.2 Scope") and short
-unpunctuated lines standing alone between blank lines; bullets and numbered items (with their
-wrapped lines) are list items; lines indented four columns deeper than the body are code;
-lines with pipes or aligned column gaps are table rows."""
+Paragraphs are runs of non-blank prose lines (a hard-wrapped paragraph is one block). Headings
+are lines underlined with ===/---, `#` lines, `*`/`**` lines in Emacs outline files (GNU
+NEWS), numbered titles ("1.2 Scope", "3. USAGE") and short unpunctuated lines standing alone
+between blank lines. Bullets and numbered items (with their wrapped lines) are list items;
+lines indented four columns deeper than the body are code; lines with pipes or aligned
+column gaps are table rows."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .structure import Block, Parsed, check_blocks
 _UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_`:.'\"])\1{2,}[ \t]*$")
 _BORDER = re.compile(r"[ \t]*[-=+|: ]*[-=][-=+|: ]*$")
 _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+\S")
+_OUTLINE_MODE = re.compile(r"-\*-.*\b(?:mode:\s*)?outline\b.*-\*-", re.I)
+_OUTLINE = re.compile(r"(\*+)[ \t]+\S")   # Emacs outline headings: "* Release 1.2", "** Bug fixes"
 _NUMBERED = re.compile(r"[ \t]*(\d+(?:\.\d+)*)\.?[ \t]+[A-Z]")
 _MAX_HEADING_CHARS = 72
 _MAX_HEADING_WORDS = 10
@@ -55,6 +58,7 @@ def parse_plain(text: str) -> Parsed:
 def _scan(lines: list[str]) -> list[_Open]:
     """Line runs by kind, headings marked by underlines and `#` already."""
     base = _body_indent(lines)
+    outline = any(_OUTLINE_MODE.search(line) for line in lines[:5])
     out: list[_Open] = []
     cur: _Open | None = None
     blank_before = True
@@ -74,11 +78,14 @@ def _scan(lines: list[str]) -> list[_Open]:
             cur = None
         elif underline or _BORDER.match(line) and "-" in line and ("+" in line or "|" in line):
             cur = None  # a rule, table border or underline of nothing: no text
-        elif (atx := _ATX.match(line)) is not None:
+        elif outline and (stars := _OUTLINE.match(line)) is not None:
+            out.append(_Open("heading", n, n, len(stars.group(1))))
+            cur = None
+        elif (atx := _ATX.match(line)) is not None and blank_before \
+                and (n + 1 == len(lines) or not lines[n + 1].strip()):  # else a # comment
             out.append(_Open("heading", n, n, len(atx.group(1))))
             cur = None
-        elif (numbered := _NUMBERED.match(line)) is not None and "." in numbered.group(1) \
-                and _short_title(line):
+        elif (numbered := _NUMBERED.match(line)) is not None and _numbered_title(line, numbered):
             out.append(_Open("heading", n, n, numbered.group(1).count(".") + 1))
             cur = None
         elif (bullet := BULLET.match(line)) is not None:
@@ -130,12 +137,21 @@ def _body_indent(lines: list[str]) -> int:
     return widths.most_common(1)[0][0] if widths else 0
 
 
-def _short_title(line: str) -> bool:
+def _short_title(line: str, scale: int = 1, ends: str = ".,;:!?") -> bool:
     """Short, not ending like a sentence or clause, and holding a letter."""
     words = line.split()
     stripped = line.strip()
-    return (len(stripped) <= _MAX_HEADING_CHARS and len(words) <= _MAX_HEADING_WORDS
-            and stripped[-1] not in ".,;:!?" and any(ch.isalpha() for ch in stripped))
+    return (len(stripped) <= scale * _MAX_HEADING_CHARS and len(words) <= scale * _MAX_HEADING_WORDS
+            and stripped[-1] not in ends and any(ch.isalpha() for ch in stripped))
+
+
+def _numbered_title(line: str, numbered: re.Match[str]) -> bool:
+    """A numbered section title: "2.1 Scope" or "3.2. What is sed?" (a question is a title
+    here), or a one-number title in capitals ("2. BASIC SED")."""
+    if "." in numbered.group(1):
+        return _short_title(line, 2, ".,;:")
+    title = line[numbered.end() - 1:]
+    return title.isupper() and _short_title(title, 1, ".,;:")
 
 
 def _standalone_heading(lines: list[str], n: int, base: int, more_follows: bool) -> int:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from ..errors import CiteqaError
 
 _SECTION_NUMBER = re.compile(r"(?:\d+|[A-Z])(?:\.\d+)*\.?\s+(?=\S)")
-_ATX_MARKS = re.compile(r"^#{1,6}(?:\s+|$)|\s+#+$")
+_MODE_LINE = re.compile(r"-\*-.*?-\*-")   # an Emacs mode line in a title: -*- outline -*-
+_ATX_MARKS = re.compile(r"^(?:#{1,6}|\*{1,6})(?:\s+|$)|\s+#+$")
 KINDS = ("heading", "paragraph", "list_item", "code", "table_row", "quote")
 
 
@@ -58,7 +59,7 @@ def heading_title(text: str) -> str:
     section number ("2.1.") kept."""
     from .markup import plain_text
 
-    text = _ATX_MARKS.sub("", text.strip())
+    text = _ATX_MARKS.sub("", _MODE_LINE.sub("", text).strip())
     number = _SECTION_NUMBER.match(text)
     if number:
         rest = plain_text(text[number.end():])
