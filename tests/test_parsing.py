@@ -281,6 +281,10 @@ def test_html_without_main_uses_the_body_and_its_charset() -> None:
     page = ('<html><head><meta charset="windows-1252"></head><body><nav>Menu</nav>'
             '<h2>Caf\xe9 hours</h2><div>Open daily \u2013 closed on Mondays.</div>'
             '<table><tr><td><p>Layout cell paragraph.</p></td></tr></table></body></html>')
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+             '<h1>Caf\u00e9</h1><pre>line one<br/>line two</pre></body></html>')
+    assert kinds(parse("cafe.xhtml", xhtml.encode(), MAX)) == [("heading", "Café"),
+                                                               ("code", "line one\nline two")]
     parsed = parse("cafe.htm", page.encode("cp1252"), MAX)
     check_blocks(parsed)
     assert kinds(parsed) == [("heading", "Café hours"), ("paragraph", "Open daily – closed on Mondays."),
@@ -613,6 +617,7 @@ def test_corpus_of_every_format(tmp_path: Path) -> None:
                         "fake.docx": "skipped: not a DOCX file (not a zip archive)"}
     pdf = by_source["manual.pdf"]
     assert (pdf.format, pdf.title, len(pdf.pages)) == ("pdf", "Harbour Manual", 2)
+    assert Locator(pdf).locate(pdf.text.index(SENTENCE_2)) == (2, "Harbour Manual")
     assert by_source["install.md"].title == "Install" and by_source["install.md"].text == MARKDOWN
     assert by_source["README"].format == "text" and by_source["README"].title == "Harbour notes"
     import hashlib

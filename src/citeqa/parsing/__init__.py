@@ -9,10 +9,20 @@ import zlib
 
 from .detect import FORMATS, decode_text, detect_format, looks_like_text
 from .markup import plain_text
-from .structure import Block, Locator, Parsed, ParseError, heading_title, page_at, section_at
+from .structure import (
+    Block,
+    Locator,
+    Parsed,
+    ParseError,
+    Structured,
+    heading_title,
+    page_at,
+    section_at,
+)
 
 __all__ = ["FORMATS", "Block", "Locator", "ParseError", "Parsed", "decode_text", "detect_format",
-           "heading_title", "looks_like_text", "page_at", "parse", "plain_text", "section_at"]
+           "heading_title", "looks_like_text", "page_at", "parse", "plain_text", "section_at",
+           "Structured"]
 
 
 def parse(name: str, data: bytes, max_bytes: int) -> Parsed:

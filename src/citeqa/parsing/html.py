@@ -137,6 +137,8 @@ class _Walker:
             self._start(kind)
         elif tag == "pre":
             self._flush()
+            for br in el.iter("br"):
+                br.tail = "\n" + (br.tail or "")
             body = el.text_content().strip("\n").rstrip()
             if body.strip():
                 self.parts.append(("code", body, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..errors import CiteqaError
 
@@ -67,10 +68,27 @@ def heading_title(text: str) -> str:
     return plain_text(text)
 
 
-class Locator:
-    """Page and section of many offsets in one document, by bisection (build once, ask often)."""
+class Structured(Protocol):
+    """Anything with a text, its blocks and page starts: a `Parsed` or a `Document`."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def blocks(self) -> tuple[Block, ...]: ...
+
+    @property
+    def pages(self) -> tuple[int, ...]: ...
+
+
+class Locator:
+    """Page and section of many offsets in one document, by bisection (build once, ask often).
+
+    >>> where = Locator(document)          # a Parsed or a Document
+    >>> where.locate(offset)               # (3, "Install > Linux")
+    """
+
+    def __init__(self, parsed: Structured) -> None:
         self._pages = list(parsed.pages)
         self._starts: list[int] = []
         self._paths: list[str] = []
@@ -105,12 +123,12 @@ class Locator:
         return self.page(offset), self.section(offset)
 
 
-def page_at(parsed: Parsed, offset: int) -> int | None:
+def page_at(parsed: Structured, offset: int) -> int | None:
     """The 1-based page of `offset` (None when the format has no pages)."""
     return Locator(parsed).page(offset)
 
 
-def section_at(parsed: Parsed, offset: int) -> str | None:
+def section_at(parsed: Structured, offset: int) -> str | None:
     """The heading path in force at `offset`, e.g. "Install > Linux"."""
     return Locator(parsed).section(offset)
 
