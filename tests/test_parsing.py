@@ -225,6 +225,16 @@ def test_markdown_blocks_and_sections() -> None:
     assert where.section(0) is None
 
 
+def test_markdown_myst_targets_and_directives() -> None:
+    text = ("(labels/mooring)=\n\n## Mooring\n\n```{note}\n:class: tip\nMoor at the north quay\n"
+            "after dark.\n\n- Bring fenders.\n```\n\n```{toctree}\nhidden/page\n```\n\n"
+            "```{code-block} sh\nmoor --north\n```\n")
+    parsed = parse("myst.md", text.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [("heading", "## Mooring"), ("paragraph", "Moor at the north quay\nafter dark."),
+                             ("list_item", "- Bring fenders."), ("code", "moor --north")]
+
+
 # ---- HTML -----------------------------------------------------------------------------------
 HTML = """<!DOCTYPE html>
 <html><head><title>Harbour &amp; Quay</title>

@@ -1,7 +1,10 @@
 """Structure of a Markdown file from markdown-it-py's block tokens (CommonMark plus tables).
 
 Each block token carries the line range it came from (`token.map`); those lines, mapped to
-offsets of the file's own text, give the blocks, so citations point into the file itself."""
+offsets of the file's own text, give the blocks, so citations point into the file itself.
+MyST (Sphinx Markdown) is understood as far as it matters for text: `(label)=` targets are
+no text, ```{note} and other admonitions hold prose (read as Markdown), ```{toctree} and
+```{image} hold none."""
 
 from __future__ import annotations
 
@@ -14,6 +17,13 @@ from .structure import Block, Parsed, check_blocks
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MAX_FRONT_MATTER_LINES = 200
+_MYST_TARGET = re.compile(r"^\([^()\s]+\)=$")
+_MYST_DIRECTIVE = re.compile(r"^\{([\w:-]+)\}")
+_MYST_OPTION = re.compile(r"^[ \t]*:[\w-]+:")
+_MYST_CODE = {"code", "code-block", "sourcecode", "code-cell", "math"}
+_MYST_HIDDEN = {"toctree", "contents", "image", "figure", "include", "literalinclude",
+                "program-output", "command-output", "raw", "eval-rst", "autofunction", "automodule"}
+_MAX_NESTING = 8
 
 
 def parse_markdown(text: str) -> Parsed:
@@ -21,27 +31,62 @@ def parse_markdown(text: str) -> Parsed:
     spans = line_spans(text)
     lines = [text[a:b] for a, b in spans]
     skip = _front_matter_lines(lines)
-    source = "\n".join("" if n < skip else line for n, line in enumerate(lines))
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     blocks: list[Block] = []
+    _collect(md, ["" if n < skip else line for n, line in enumerate(lines)], 0, text, spans, blocks, 0)
+    return Parsed(text, check_blocks(text, blocks), format="markdown")
+
+
+def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
+             spans: list[tuple[int, int]], blocks: list[Block], depth: int) -> None:
+    """Blocks of `lines` (the file's lines from `first_line` on, some blanked out)."""
+    tokens = md.parse("\n".join(lines))
     containers: list[str] = []
-    for token in md.parse(source):
+    for n, token in enumerate(tokens):
         if token.type in ("list_item_open", "blockquote_open"):
             containers.append(token.type)
         elif token.type in ("list_item_close", "blockquote_close"):
             containers.pop()
-        if token.map is None or not token.nesting >= 0:
+        if token.map is None or token.nesting < 0:
             continue
         first, last = token.map[0], token.map[1] - 1
+        if token.type == "fence" and _MYST_DIRECTIVE.match(token.info) and depth < _MAX_NESTING:
+            _myst(md, token.info, lines, first, last, first_line, text, spans, blocks, depth)
+            continue
+        if token.type == "paragraph_open" and n + 1 < len(tokens) \
+                and _MYST_TARGET.match(tokens[n + 1].content.strip()):
+            continue
         kind, level = _kind(token.type, token.tag, containers, token.content)
         if kind is None or last < first:
             continue
         if kind == "heading" and token.markup in ("=", "-"):
             last -= 1  # setext heading: the underline is no text
-        block = block_over(text, spans, kind, first, last, level)
+        block = block_over(text, spans, kind, first_line + first, first_line + last, level)
         if block is not None:
             blocks.append(block)
-    return Parsed(text, check_blocks(text, blocks), format="markdown")
+
+
+def _myst(md: MarkdownIt, info: str, lines: list[str], first: int, last: int, first_line: int,
+          text: str, spans: list[tuple[int, int]], blocks: list[Block], depth: int) -> None:
+    """A MyST directive fence: code, nothing, or prose read as Markdown (options left out)."""
+    match = _MYST_DIRECTIVE.match(info)
+    name = match.group(1) if match else ""
+    if name in _MYST_HIDDEN:
+        return
+    inner_last = last - 1 if last > first and lines[last].strip().startswith(("```", "~~~")) else last
+    if inner_last <= first:
+        return
+    if name in _MYST_CODE:
+        block = block_over(text, spans, "code", first_line + first + 1, first_line + inner_last)
+        if block is not None:
+            blocks.append(block)
+        return
+    inner = lines[first + 1:inner_last + 1]
+    n = 0
+    while n < len(inner) and _MYST_OPTION.match(inner[n]):
+        inner[n] = ""
+        n += 1
+    _collect(md, inner, first_line + first + 1, text, spans, blocks, depth + 1)
 
 
 def _kind(token_type: str, tag: str, containers: list[str], content: str) -> tuple[str | None, int]:
