@@ -55,8 +55,8 @@ def build_synthetic(folder: Path, n: int) -> Path:
     from citeqa import store
     from citeqa.building import Embedded, _ensure_encoder, _manifest, write_generation
     from citeqa.chunking import Chunk
-    from citeqa.config import Config
     from citeqa.documents import find_sources, load_documents
+    from citeqa.settings import BuildSettings
     from citeqa.staleness import fingerprint
 
     corpus, index_dir = folder / "corpus", folder / "index"
@@ -73,7 +73,7 @@ def build_synthetic(folder: Path, n: int) -> Path:
             start += len(line) + 1
     vectors, _ = synthetic.vectors(n)
     sentences = (np.arange(n + 1, dtype=np.int64), np.array(rows, dtype=np.int64))
-    config = Config()
+    config = BuildSettings()
     seen = {s.source: fingerprint(s.path) for s in find_sources(corpus)[0]}
     with store.build_lock(index_dir):
         encoder = _ensure_encoder(index_dir)
@@ -151,11 +151,11 @@ def scale_point(n: int, n_queries: int, work: Path) -> dict[str, Any]:
 def squad_chunks(limit: int) -> list[str]:
     """Real chunk texts: the SQuAD corpus split as citeqa splits it."""
     from citeqa.chunking import chunk_documents, make_splitter
-    from citeqa.config import Config
     from citeqa.documents import load_documents
     from citeqa.embedding import load_tokenizer, token_counter
+    from citeqa.settings import BuildSettings
 
-    config = Config()
+    config = BuildSettings()
     docs, _ = load_documents(SQUAD)
     split = make_splitter(config.chunk_tokens, config.chunk_overlap, token_counter(load_tokenizer()))
     return [c.text for c in chunk_documents(docs, split)][:limit]
@@ -163,7 +163,7 @@ def squad_chunks(limit: int) -> list[str]:
 
 def throughput(texts: list[str], encoder_path: Path) -> dict[str, float]:
     """Chunks per second: plain SentenceTransformer.encode against citeqa's encoder."""
-    from citeqa.config import Config
+    from citeqa.building import BATCH_SIZE
     from citeqa.embedding import OnnxEncoder, load_sentence_transformer
 
     st = load_sentence_transformer()
@@ -174,7 +174,7 @@ def throughput(texts: list[str], encoder_path: Path) -> dict[str, float]:
     encoder = OnnxEncoder(encoder_path, threads=1)
     encoder.encode(texts[:64])
     t = time.perf_counter()
-    ours = encoder.encode(texts, Config().batch_size, workers=os.cpu_count() or 1)
+    ours = encoder.encode(texts, BATCH_SIZE, workers=os.cpu_count() or 1)
     fast = len(texts) / (time.perf_counter() - t)
     return {"chunks": len(texts), "plain_per_s": plain, "citeqa_per_s": fast,
             "speedup": fast / plain, "min_cosine": float((ref * ours).sum(axis=1).min())}

@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from citeqa import Config, Index
+from citeqa import BuildSettings, Index, QueryOptions
+from citeqa.cli.evaluate import default_set_name
 from citeqa.evaluation import (
     EvalResult,
-    default_set_name,
     evaluate,
     keep_sources,
     limit_corpus,
@@ -51,7 +51,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def build_sweep(corpus: Path, questions: list[Any], work: Path, base: Config, sizes: list[int],
+def build_sweep(corpus: Path, questions: list[Any], work: Path, base: BuildSettings, sizes: list[int],
                 tokenizers: list[str]) -> list[dict[str, Any]]:
     """Chunk size and overlap (in word pieces) and the BM25 tokenizer."""
     rows = []
@@ -64,7 +64,7 @@ def build_sweep(corpus: Path, questions: list[Any], work: Path, base: Config, si
     return rows
 
 
-def fusion_sweep(index_dir: Path, questions: list[Any], base: Config) -> list[dict[str, Any]]:
+def fusion_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> list[dict[str, Any]]:
     """RRF's constant, and the weighted sum's dense weight."""
     configs = [replace(base, fusion="rrf", rrf_k=k) for k in (5, 10, 20, 30, 60, 100)]
     configs += [replace(base, fusion="weighted", dense_weight=w) for w in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)]
@@ -77,7 +77,7 @@ def fusion_sweep(index_dir: Path, questions: list[Any], base: Config) -> list[di
     return rows
 
 
-def answer_sweep(index_dir: Path, questions: list[Any], base: Config) -> list[dict[str, Any]]:
+def answer_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> list[dict[str, Any]]:
     """Sentence scoring weights, the abstention threshold and how many sentences answer."""
     rows = []
     grid = itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2), (0.45, 0.5, 0.55, 0.6, 0.65),
@@ -101,7 +101,7 @@ def main() -> None:
     args = p.parse_args()
     questions = load_questions(args.questions)
     set_name = default_set_name(Path(args.questions), args.limit_docs)
-    base = Config()
+    base, options = BuildSettings(), QueryOptions()
     with tempfile.TemporaryDirectory(prefix="citeqa-sweep-") as tmp:
         work = Path(tmp)
         corpus = Path(args.corpus)
@@ -117,9 +117,9 @@ def main() -> None:
                 rows = build_sweep(corpus, questions, work, base,
                                    [int(v) for v in args.sizes.split(",")], args.tokenizers.split(","))
             elif stage == "fusion":
-                rows = fusion_sweep(index_dir, questions, base)
+                rows = fusion_sweep(index_dir, questions, options)
             else:
-                rows = answer_sweep(index_dir, questions, base)
+                rows = answer_sweep(index_dir, questions, options)
             text = f"## {stage}\n\n{table(rows)}\n"
             print(text, flush=True)
             out.append(text)

@@ -11,6 +11,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
+# Tests using these fixtures load the embedding model; they are marked `model` automatically.
+MODEL_FIXTURES = frozenset({"seed_index_dir", "seed_index"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a real index as `model`, so `-m "not model"` is the fast lane."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,6 +15,7 @@ import pytest
 import citeqa
 from citeqa import store
 from citeqa.cli import main
+from citeqa.fileio import sha256_file
 
 QUESTIONS = ("Who was Japan's defence minister at the meeting?", "Meteor missile seeker",
              "What did the ministers agree about cyber security?")
@@ -74,7 +75,7 @@ def rehash(index: Path) -> None:
     """Record the current sizes and checksums of the generation's files in the manifest, as if
     the changed files had been written by a build (so only consistency checks can catch them)."""
     gen = generation(index)
-    files = {p.name: {"sha256": store.sha256_file(p), "size": p.stat().st_size}
+    files = {p.name: {"sha256": sha256_file(p), "size": p.stat().st_size}
              for p in sorted(gen.iterdir())}
     edit_manifest(index, lambda m: m.update(files=files))
 

@@ -145,6 +145,7 @@ def fifo_guard(corpus: Path) -> Iterator[_FifoGuard]:
     guard.thread.join()
 
 
+@pytest.mark.model
 def test_bad_files_get_one_line_notices_and_good_files_are_indexed(
         corpus: Path, tmp_path: Path, unreadable: None, fifo_guard: _FifoGuard,
         capsys: pytest.CaptureFixture[str]) -> None:

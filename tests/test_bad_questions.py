@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from index_tools import assert_one_line_error, run_cli
 
 import citeqa
-from citeqa.config import MODES, Config
 from citeqa.index import MAX_QUESTION_CHARS
 from citeqa.records import Answer, Hit
 from citeqa.retrieval import MAX_K
+from citeqa.settings import MODES, BuildSettings
 
 ODD = {
     "control characters": "who\x00 is\x07 the \x1b[31mdefence\x1b[0m secretary?\x7f",
@@ -198,6 +198,6 @@ def test_wrong_types_elsewhere_are_value_errors(call: str, tmp_path: Path, seed_
         elif call == "build corpus":
             citeqa.Index.build(None, tmp_path / "i")  # type: ignore[arg-type]
         elif call == "config type":
-            citeqa.Index.open(seed_index_dir, config="fast")  # type: ignore[arg-type]
+            citeqa.Index.open(seed_index_dir, options="fast")  # type: ignore[arg-type]
         else:
-            Config(chunk_tokens="128")  # type: ignore[arg-type]
+            BuildSettings(chunk_tokens="128")  # type: ignore[arg-type]

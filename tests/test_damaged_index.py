@@ -32,6 +32,7 @@ from index_tools import (
 import citeqa
 from citeqa import store
 from citeqa.cli import main
+from citeqa.cli.output import advice
 from citeqa.errors import CiteqaError, IndexCorruptError, IndexNotFoundError
 
 SRC = Path(citeqa.__file__).parent
@@ -54,7 +55,7 @@ def refused(index: Path) -> str:
     """The message of the `IndexCorruptError` that opening `index` raises."""
     with pytest.raises(IndexCorruptError) as info:
         citeqa.Index.open(index)
-    message = str(info.value)
+    message = advice(info.value)
     assert "\n" not in message and "--force" in message and "citeqa index" in message
     return message
 
@@ -107,8 +108,9 @@ def test_force_rebuild_repairs_a_damaged_encoder(index: Path, capsys: pytest.Cap
 
 def test_missing_manifest_means_no_index(index: Path) -> None:
     (index / store.MANIFEST).unlink()
-    with pytest.raises(IndexNotFoundError, match="citeqa index CORPUS --index"):
+    with pytest.raises(IndexNotFoundError, match="no index at") as info:
         citeqa.Index.open(index)
+    assert "citeqa index CORPUS --index" in advice(info.value)
 
 
 # ---- damaged or foreign manifests ------------------------------------------------------------
@@ -174,7 +176,7 @@ def test_any_edited_manifest_field_opens_or_is_refused(index: Path, data: st.Dat
     try:
         citeqa.Index.open(index)
     except CiteqaError as err:
-        assert "\n" not in str(err) and "citeqa" in str(err)
+        assert "\n" not in advice(err) and "citeqa" in advice(err)
     finally:
         edit_manifest(index, lambda m: (m.clear(), m.update(original)))
 
@@ -309,7 +311,7 @@ def test_exit_codes_are_distinct() -> None:
 
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, CiteqaError)]
     codes = [c.exit_code for c in classes]
-    assert len(set(codes)) == len(codes) and not {0, 2, 130} & set(codes)
+    assert len(set(codes)) == len(codes) and not {0, 130} & set(codes)
     assert {c.__name__: c.exit_code for c in classes} == {
-        "CiteqaError": 1, "CorpusError": 3, "IndexNotFoundError": 4, "IndexCorruptError": 5,
+        "CiteqaError": 1, "UsageError": 2, "CorpusError": 3, "IndexNotFoundError": 4, "IndexCorruptError": 5,
         "StaleIndexError": 6, "IndexLockedError": 7, "ModelError": 8, "QuestionSetError": 9}

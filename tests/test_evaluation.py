@@ -10,18 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from citeqa.cli.evaluate import default_set_name, plan
 from citeqa.evaluation import (
     Evidence,
     Question,
     QuestionSetError,
-    default_set_name,
     judge_answer,
     judge_hits,
     keep_sources,
     limit_corpus,
     load_questions,
     locate_evidence,
-    plan,
 )
 from citeqa.metrics import (
     Asked,
@@ -311,7 +310,8 @@ def test_eval_command_end_to_end(seed_corpus: Path, seed_index_dir: Path, tmp_pa
                                                                           "p95_ms"))
     record = json.loads((out / "small.json").read_text(encoding="utf-8"))
     assert record["metrics"] == printed and len(record["questions"]) == 5
-    assert record["config"]["chunk_tokens"] > 0 and "ranx" in record["versions"]
+    assert record["settings"]["chunk_tokens"] > 0 and "ranx" in record["versions"]
+    assert record["options"]["fusion"] == "adaptive"
     assert "| hybrid |" in (out / "small.md").read_text(encoding="utf-8")
     kinds = {json.loads(line).get("type") for line in questions.read_text().splitlines()}
     assert set(printed["by_type"]) == kinds - {None}

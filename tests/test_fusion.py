@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.fusion import minmax, rrf, weighted, zscore, zscores
+from citeqa.fusion import fusion, minmax, rrf, zscores
+
+weighted = fusion("weighted")
+zscore = fusion("zscore")
+adaptive = fusion("adaptive")
 
 
 def test_rrf_golden() -> None:
@@ -20,8 +24,8 @@ def test_rrf_golden() -> None:
 
 def test_weighted_rrf_golden() -> None:
     fused = dict(rrf([[(1, 5.0), (2, 4.0)], [(2, 0.9), (1, 0.1)]], k=10, weights=[0.3, 0.7]))
-    assert fused[1] == 0.3 / (10 + 1) + 0.7 / (10 + 2)
-    assert fused[2] == 0.3 / (10 + 2) + 0.7 / (10 + 1)
+    assert fused[1] == 0.3 * (1 / (10 + 1)) + 0.7 * (1 / (10 + 2))
+    assert fused[2] == 0.3 * (1 / (10 + 2)) + 0.7 * (1 / (10 + 1))
 
 
 def test_rrf_ties_break_by_chunk_id() -> None:
@@ -65,7 +69,7 @@ def test_adaptive_zscore_golden() -> None:
     bm25 = [(2, 8.0), (4, 2.0)]                   # z: 1, -1
     zd = 0.3 / 0.06 ** 0.5
     wd, wb = 0.5 * zd, 0.5 * 1.0
-    fused = dict(zscore(dense, bm25, dense_weight=0.5, adaptive=True))
+    fused = dict(adaptive(dense, bm25, dense_weight=0.5))
     assert fused[1] == pytest.approx(wd * zd + wb * -1.0)
     assert fused[2] == pytest.approx(wd * 0.0 + wb * 1.0)
     assert fused[4] == pytest.approx(wd * -zd + wb * -1.0)
@@ -75,11 +79,11 @@ def test_adaptive_zscore_follows_the_surer_list() -> None:
     # Dense spreads five docs evenly (top z 1.41); BM25 has one outlier, doc 9 (top z 2.0).
     dense = [(1, 0.52), (2, 0.51), (3, 0.50), (4, 0.49), (9, 0.48)]
     bm25 = [(9, 20.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0)]
-    assert zscore(dense, bm25, 0.5, adaptive=True)[0][0] == 9
+    assert adaptive(dense, bm25, 0.5)[0][0] == 9
     assert zscore(dense, bm25, 0.5)[0][0] == 1          # plain z-score lets dense's top lead
     # With no spread in either list the prior weights are kept (no division by zero).
     flat = [(1, 1.0), (2, 1.0)]
-    assert [d for d, _ in zscore(flat, flat, 0.5, adaptive=True)] == [1, 2]
+    assert [d for d, _ in adaptive(flat, flat, 0.5)] == [1, 2]
 
 
 def test_adaptive_zscore_discounts_bm25_by_its_coverage() -> None:
@@ -87,8 +91,14 @@ def test_adaptive_zscore_discounts_bm25_by_its_coverage() -> None:
     # question's terms, but not when it holds only a fifth of them.
     dense = [(1, 0.52), (2, 0.51), (3, 0.50), (4, 0.49), (9, 0.48)]
     bm25 = [(9, 20.0), (1, 1.0), (2, 1.0), (3, 1.0), (4, 1.0)]
-    assert zscore(dense, bm25, 0.5, adaptive=True, coverage=1.0)[0][0] == 9
-    assert zscore(dense, bm25, 0.5, adaptive=True, coverage=0.2)[0][0] == 1
+    assert adaptive(dense, bm25, 0.5, coverage=1.0)[0][0] == 9
+    assert adaptive(dense, bm25, 0.5, coverage=0.2)[0][0] == 1
     zd = 0.02 / 0.0002 ** 0.5                      # dense top z: 1.414
-    fused = dict(zscore(dense, bm25, 0.5, adaptive=True, coverage=0.2))
+    fused = dict(adaptive(dense, bm25, 0.5, coverage=0.2))
     assert fused[9] == pytest.approx(0.5 * zd * -zd + 0.5 * 2.0 * 0.2 * 2.0)
+
+
+def test_registry_methods_share_one_combination() -> None:
+    # rrf through the registry equals the n-list rrf with weights 1 - w (BM25) and w (dense).
+    dense, bm25 = [(3, 0.9), (8, 0.8)], [(7, 12.0), (3, 9.0), (5, 1.0)]
+    assert fusion("rrf", 10)(dense, bm25, 0.7) == rrf([dense, bm25], 10, [0.7, 1 - 0.7])

@@ -1,28 +1,30 @@
-"""Fuzzing for a bounded time: random bytes as corpus files, random strings as questions; the
-only acceptable failures are citeqa's own clear errors.
+"""Fuzzing with a fixed seed and a fixed number of runs: random bytes as corpus files, random
+strings as questions; the only acceptable failures are citeqa's own clear errors.
 
-CITEQA_FUZZ_SECONDS sets the budget (default 18), CITEQA_FUZZ_SEED replays a run.
+CITEQA_FUZZ_SEED picks another seed and CITEQA_FUZZ_SCALE multiplies the runs, for longer
+fuzzing outside the test suite.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import time
 from pathlib import Path
 
 import citeqa
 from citeqa.chunking import chunk_documents, make_splitter
-from citeqa.config import MODES, Config
 from citeqa.documents import SourceFile, read_document
 from citeqa.embedding import load_tokenizer, token_counter
 from citeqa.errors import CorpusError
 from citeqa.index import MAX_QUESTION_CHARS
 from citeqa.lexical import build_bm25, make_tokenizer
 from citeqa.sentences import sentence_spans
+from citeqa.settings import MODES, BuildSettings
 
-BUDGET = float(os.environ.get("CITEQA_FUZZ_SECONDS", "18"))
-SEED = int(os.environ.get("CITEQA_FUZZ_SEED", str(random.SystemRandom().randrange(2**32))))
+SEED = int(os.environ.get("CITEQA_FUZZ_SEED", "20261126"))
+SCALE = int(os.environ.get("CITEQA_FUZZ_SCALE", "1"))
+FILE_RUNS = 150 * SCALE
+BUILDS = 3 * SCALE
 PIECES = [b"a", b"Zebra", b" ", b"\n", b"\r\n", b"\t", b". ", b"?", b"\x0b", b"\x0c", b"\x1c", b"\xc2\x85",
           b"\xe2\x80\xa8", b"\xef\xbb\xbf", b"\xff", b"\xe9", b"\x00", b"\n\n", b"\xf0\x9f\x98\x80",
           b"\xcc\x81", b"\xe6\x97\xa5\xe6\x9c\xac", b"Mr. ", b"U.S. ", b"<p>", b"    ", b"#"]
@@ -57,18 +59,13 @@ def _random_question(rnd: random.Random, words: list[str]) -> str:
     return rnd.choice(words) * rnd.randrange(1, 5000)
 
 
-def _deadline(share: float) -> float:
-    return time.monotonic() + BUDGET * share
-
-
 def test_random_files_read_and_chunk_without_crashing(seed_corpus: Path, tmp_path: Path) -> None:
     rnd = random.Random(SEED)
     seed_text = sorted(seed_corpus.glob("*.txt"))[0].read_bytes()
     split = make_splitter(128, 32, token_counter(load_tokenizer()))
-    tokenize = make_tokenizer(Config().tokenizer)
+    tokenize = make_tokenizer(BuildSettings().tokenizer)
     path = tmp_path / "f.txt"
-    stop, runs = _deadline(0.35), 0
-    while time.monotonic() < stop:
+    for _ in range(FILE_RUNS):
         data = _random_bytes(rnd, seed_text)
         path.write_bytes(data)
         doc, notice = read_document(SourceFile("f.txt", path))
@@ -78,8 +75,6 @@ def test_random_files_read_and_chunk_without_crashing(seed_corpus: Path, tmp_pat
             assert all(doc.text[c.start:c.end] == c.text for c in chunks), f"seed {SEED}"
             assert all(0 <= s < e <= len(doc.text) for s, e in sentence_spans(doc.text)), f"seed {SEED}"
             build_bm25([tokenize(c.text) for c in chunks])
-        runs += 1
-    assert runs > 50, f"only {runs} runs"
 
 
 def _write_corpus(rnd: random.Random, corpus: Path, seed_text: bytes) -> None:
@@ -102,8 +97,9 @@ def test_random_corpora_and_questions_never_crash(seed_corpus: Path, seed_index_
     words = seed_text.decode("utf-8").split()[:400]
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
-    stop, builds, questions = _deadline(0.65), 0, 0
-    while time.monotonic() < stop or builds == 0:
+    builds, questions, attempts = 0, 0, 0
+    while builds < BUILDS and attempts < 4 * BUILDS:
+        attempts += 1
         _write_corpus(rnd, corpus, seed_text)
         try:
             ix = citeqa.Index.build(corpus, index)

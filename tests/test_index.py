@@ -14,11 +14,14 @@ import citeqa
 MINISTER = "Who was Japan's defence minister at the meeting?"
 
 
-def test_round_trip_gives_the_same_results(seed_index_dir: Path, seed_index: citeqa.Index) -> None:
-    reopened = citeqa.Index.open(seed_index_dir)
+def test_two_builds_of_one_corpus_answer_alike(seed_corpus: Path, seed_index: citeqa.Index,
+                                               tmp_path: Path) -> None:
+    other = citeqa.Index.build(seed_corpus, tmp_path / "index", force=True)
+    assert other.generation != seed_index.generation
+    assert other.passages() == seed_index.passages()
     for mode in ("bm25", "dense", "hybrid"):
-        assert reopened.search(MINISTER, k=10, mode=mode) == seed_index.search(MINISTER, k=10, mode=mode)
-    assert reopened.ask(MINISTER) == seed_index.ask(MINISTER)
+        assert other.search(MINISTER, k=10, mode=mode) == seed_index.search(MINISTER, k=10, mode=mode)
+    assert other.ask(MINISTER) == seed_index.ask(MINISTER)
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
@@ -33,10 +36,10 @@ def test_each_mode_finds_a_known_passage(seed_index: citeqa.Index, mode: str) ->
 
 def test_coverage_is_the_share_of_question_terms_in_a_passage(seed_index: citeqa.Index) -> None:
     chunk = seed_index.search("seeker gyro Raytheon", k=1, mode="bm25")[0].chunk_id
-    retriever = seed_index.retriever
-    assert retriever.coverage("seeker gyro Raytheon", chunk) == 1.0
-    assert retriever.coverage("Raytheon penguins", chunk) == 0.5
-    assert retriever.coverage("the of", chunk) == 0.0          # stop words only: no terms
+    bm25, tokenize = seed_index.retriever.bm25, seed_index.retriever.tokenize
+    assert bm25.coverage(tokenize("seeker gyro Raytheon"), chunk) == 1.0
+    assert bm25.coverage(tokenize("Raytheon penguins"), chunk) == 0.5
+    assert bm25.coverage(tokenize("the of"), chunk) == 0.0          # stop words only: no terms
 
 
 def test_ranking_is_deterministic(seed_index: citeqa.Index) -> None:
@@ -81,7 +84,7 @@ def test_stale_index_is_detected(tmp_path: Path, seed_corpus: Path, seed_index_d
     shutil.copytree(seed_corpus, corpus)
     citeqa.Index.build(corpus, index_dir)
     (corpus / "new.md").write_text("# Added\nA new note about Japan.\n", encoding="utf-8")
-    with pytest.raises(citeqa.StaleIndexError, match="1 added .*citeqa index"):
+    with pytest.raises(citeqa.StaleIndexError, match="1 added"):
         citeqa.Index.open(index_dir)
     stale = citeqa.Index.open(index_dir, allow_stale=True)
     assert stale.ask(MINISTER).stale

@@ -168,7 +168,7 @@ def test_second_build_fails_fast_and_the_index_stays_valid(copy: tuple[Path, Pat
     assert _wait_until(proc, lambda: _stopped(proc))
     start = time.monotonic()
     code, _, err = run_cli(["index", str(corpus), "--index", str(index), "--force", "--quiet"], capsys)
-    with pytest.raises(IndexLockedError, match="another `citeqa index`"):
+    with pytest.raises(IndexLockedError, match="another build"):
         citeqa.Index.build(corpus, index, force=True)
     assert time.monotonic() - start < 5.0
     assert code == IndexLockedError.exit_code == 7 and "another `citeqa index`" in err

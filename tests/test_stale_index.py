@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from index_tools import assert_one_line_error, clone, run_cli
 
 import citeqa
+from citeqa.cli.output import advice
 from citeqa.errors import StaleIndexError
 from citeqa.staleness import compare, fingerprint
 
@@ -50,7 +51,7 @@ def test_changed_corpus_is_detected_on_open(copy: tuple[Path, Path], case: str) 
     change(corpus)
     with pytest.raises(StaleIndexError) as info:
         citeqa.Index.open(index)
-    message = str(info.value)
+    message = advice(info.value)
     assert summary in message and f"citeqa index --index {index}" in message
     assert "--allow-stale" in message
     stale = citeqa.Index.open(index, allow_stale=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from citeqa import Config
+from citeqa import BuildSettings, QueryOptions
 from citeqa.building import write_vectors
 
 
@@ -22,13 +21,13 @@ def _clustered(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
 
 def test_small_index_is_exact_and_large_one_is_hnsw_with_high_recall(tmp_path: Path) -> None:
     vectors = _clustered(3000)
-    config = replace(Config(), ann_threshold=2000)
+    config = BuildSettings(ann_threshold=2000)
     write_vectors(tmp_path / "ann.faiss", vectors, config)
     write_vectors(tmp_path / "exact.faiss", vectors[:1500], config)
     ann = faiss.read_index(str(tmp_path / "ann.faiss"))
     assert isinstance(faiss.read_index(str(tmp_path / "exact.faiss")), faiss.IndexFlatIP)
     assert hasattr(ann, "hnsw")
-    ann.hnsw.efSearch = config.hnsw_ef_search
+    ann.hnsw.efSearch = QueryOptions().hnsw_ef_search
     queries = _clustered(100, seed=1)
     truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
     _, got = ann.search(queries, 10)

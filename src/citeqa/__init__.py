@@ -1,9 +1,8 @@
-"""citeqa: hybrid-retrieval (BM25 + dense) question answering with cited passages.
+"""citeqa: hybrid-retrieval (BM25 + dense) question answering with cited sentences.
 
 The library logs nothing and prints nothing; the `citeqa` command does the printing.
 """
 
-from .config import Config
 from .errors import (
     CiteqaError,
     CorpusError,
@@ -13,14 +12,15 @@ from .errors import (
     ModelError,
     QuestionSetError,
     StaleIndexError,
+    UsageError,
 )
 from .index import Index
 from .records import Answer, Citation, Hit
-
-__version__ = "0.1.0"
+from .settings import BuildSettings, QueryOptions
+from .version import __version__
 
 __all__ = [
-    "Answer", "Citation", "CiteqaError", "Config", "CorpusError", "Hit", "Index",
-    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "ModelError", "QuestionSetError",
-    "StaleIndexError", "__version__",
+    "Answer", "BuildSettings", "Citation", "CiteqaError", "CorpusError", "Hit", "Index",
+    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "ModelError", "QueryOptions",
+    "QuestionSetError", "StaleIndexError", "UsageError", "__version__",
 ]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_types import expected_type, lowercase_words, offers
-from .config import Config
 from .records import Answer, Citation, Hit
+from .settings import QueryOptions
 
 NO_ANSWER = "The documents do not contain an answer to this question."
 _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
@@ -28,13 +28,14 @@ class Sentence:
     row: int
 
 
-def candidate_sentences(hits: Sequence[Hit], rows: Callable[[int], range],
-                        spans: np.ndarray) -> list[Sentence]:
-    """The sentences of `hits`, each span once, best passage first."""
+def candidate_sentences(hits: Sequence[Hit], ptr: np.ndarray, spans: np.ndarray
+                        ) -> list[Sentence]:
+    """The sentences of `hits` (chunk i's are rows ptr[i]:ptr[i+1] of `spans`), each span once,
+    best passage first."""
     seen: set[tuple[str, int, int]] = set()
     out = []
     for hit in hits:
-        for row in rows(hit.chunk_id):
+        for row in range(int(ptr[hit.chunk_id]), int(ptr[hit.chunk_id + 1])):
             start, end = (int(v) for v in spans[row])
             key = (hit.source, start, end)
             if key in seen:
@@ -67,7 +68,7 @@ class Scored:
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
-                    config: Config) -> Scored:
+                    config: QueryOptions) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading."""
     kind = expected_type(question)
     if not sentences:
@@ -84,7 +85,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     return Scored(scores, offered, kind)
 
 
-def choose(scored: Scored, config: Config) -> list[int]:
+def choose(scored: Scored, config: QueryOptions) -> list[int]:
     """The best sentence and those within `sentence_margin` of it, best first; empty when the
     best is below the abstention threshold or no sentence near it offers the asked-for kind."""
     scores = scored.scores
@@ -102,7 +103,7 @@ def choose(scored: Scored, config: Config) -> list[int]:
 
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
-            scored: Scored, config: Config) -> Answer:
+            scored: Scored, config: QueryOptions) -> Answer:
     """The answer text with [n] markers and its citations, or an abstention."""
     confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
     chosen = choose(scored, config)
@@ -123,3 +124,22 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
 def _cite(number: int, hit: Hit) -> Citation:
     return Citation(number, hit.source, hit.start, hit.end, hit.line_start, hit.line_end,
                     hit.text, hit.chunk_id, hit.score)
+
+
+@dataclass(frozen=True)
+class Answerer:
+    """Answers questions from retrieved passages: the stored sentence spans and vectors, and
+    the tokenizer that counts shared terms (built once when an index is opened)."""
+
+    sent_ptr: np.ndarray
+    sent_spans: np.ndarray
+    sent_vectors: np.ndarray
+    tokenize: Callable[[str], list[str]]
+
+    def answer(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
+               options: QueryOptions) -> Answer:
+        """The answer to `question` (whose unit vector is `vector`) from `hits`."""
+        sentences = candidate_sentences(hits, self.sent_ptr, self.sent_spans)
+        scored = score_sentences(question, vector, sentences, self.sent_vectors, self.tokenize,
+                                 options)
+        return compose(question, hits, sentences, scored, options)

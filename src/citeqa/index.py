@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import store
-from .answering import candidate_sentences, compose, score_sentences
-from .config import Config
-from .errors import IndexCorruptError, ModelError, StaleIndexError
+from .answering import Answerer
+from .errors import IndexCorruptError, ModelError, StaleIndexError, UsageError
+from .fileio import sha256_file
+from .fusion import Fusion, fusion
 from .lexical import BM25, make_tokenizer
 from .records import Answer, Hit
 from .retrieval import Retriever, check_args
+from .settings import BuildSettings, QueryOptions, query_options
 from .staleness import Changes, compare
 
 if TYPE_CHECKING:
@@ -24,65 +26,69 @@ MAX_QUESTION_CHARS = 2000
 
 
 class Index:
-    """An opened index of a corpus folder (see `Index.build` and `Index.open`)."""
+    """An opened index of a corpus folder (see `Index.build` and `Index.open`).
+
+    Build settings are read from the index; query options are `options` (defaults in code),
+    and any of them can be overridden per call: `idx.ask(q, abstain_threshold=0.7)`.
+    """
 
     def __init__(self, path: Path, manifest: dict[str, Any], retriever: Retriever,
-                 encoder: Any, changes: Changes):
+                 answerer: Answerer, encoder: Any, changes: Changes, options: QueryOptions):
         self.path = path
         self.manifest = manifest
         self.retriever = retriever
+        self.answerer = answerer
         self.encoder = encoder
         self.changes = changes
+        self.options = options
+        self.settings = BuildSettings.from_dict(manifest["settings"])
         self.report: BuildReport | None = None
+        self._fusion = fusion(options.fusion, options.rrf_k)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def build(cls, corpus: str | Path = "seeds", index_dir: str | Path = "index",
-              config: Config | None = None, *, force: bool = False,
-              progress: bool = False) -> Index:
+              settings: BuildSettings | None = None, *, force: bool = False,
+              progress: bool = False, options: QueryOptions | None = None) -> Index:
         """Build (or refresh, when the corpus or build settings changed) and open the index."""
         _check_path("corpus", corpus)
         _check_path("index_dir", index_dir)
-        _check_config(config)
-        from .building import build  # imports the chunker; the query path does without it
+        _check_type("settings", settings, BuildSettings)
+        from .building import build
 
-        config = config or Config()
-        report = build(Path(corpus), Path(index_dir), config, force=force, progress=progress)
-        index = cls.open(index_dir, config)
+        report = build(Path(corpus), Path(index_dir), settings or BuildSettings(), force=force,
+                       progress=progress)
+        index = cls.open(index_dir, options)
         index.report = report
         return index
 
     @classmethod
-    def open(cls, index_dir: str | Path = "index", config: Config | None = None, *,
+    def open(cls, index_dir: str | Path = "index", options: QueryOptions | None = None, *,
              allow_stale: bool = False) -> Index:
-        """Open a built index; query settings of `config` override the stored ones.
+        """Open a built index, to be queried with `options` (default `QueryOptions()`).
 
         A stale index (its corpus changed since the build) raises `StaleIndexError` unless
         `allow_stale` is set, in which case answers come from the old index and say so.
         """
         _check_path("index_dir", index_dir)
-        _check_config(config)
+        _check_type("options", options, QueryOptions)
         path = Path(index_dir)
         before = store.current_generation(path)
         try:
-            manifest, retriever, encoder = _load(path, config)
+            manifest, retriever, answerer, encoder = _load(path)
         except IndexCorruptError:
             # A build may have replaced the generation while we read it: read the new one.
             if store.current_generation(path) in (None, before):
                 raise
-            manifest, retriever, encoder = _load(path, config)
+            manifest, retriever, answerer, encoder = _load(path)
         changes = compare(_corpus_path(path, manifest), manifest.get("seen", {}))
         if changes and not allow_stale:
-            raise StaleIndexError(f"the index at {path} is out of date: {changes.summary()}; "
-                                  f"refresh it with `citeqa index --index {path}` (or allow "
-                                  f"answers from the old index with --allow-stale)")
-        return cls(path, manifest, retriever, encoder, changes)
+            raise StaleIndexError(f"the index at {path} is out of date: {changes.summary()}",
+                                  path=path, corpus=_corpus_path(path, manifest))
+        return cls(path, manifest, retriever, answerer, encoder, changes,
+                   options or QueryOptions())
 
-    # ---- queries ------------------------------------------------------------------------
-    @property
-    def config(self) -> Config:
-        return self.retriever.config
-
+    # ---- what it holds ------------------------------------------------------------------
     @property
     def corpus(self) -> Path:
         """The corpus folder this index was built from."""
@@ -92,75 +98,110 @@ class Index:
     def chunk_count(self) -> int:
         return int(self.manifest["chunk_count"])
 
+    @property
+    def sources(self) -> list[str]:
+        """The indexed documents' names, relative to the corpus folder."""
+        return list(self.retriever.sources)
+
+    @property
+    def generation(self) -> str:
+        """The name of the generation this object has loaded."""
+        return str(self.manifest["generation"])
+
+    def is_current(self) -> bool:
+        """False once a newer build has made another generation current."""
+        return store.current_generation(self.path) in (None, self.generation)
+
+    def text(self, source: str) -> str:
+        """The text of `source` that every offset of its hits and citations refers to."""
+        if source not in self.retriever.sources:
+            raise KeyError(source)
+        from .documents import SourceFile, read_document
+
+        doc, notice = read_document(SourceFile(source, self.corpus / source))
+        if doc is None:
+            raise StaleIndexError(f"cannot read {source} of {self.corpus}: {notice}",
+                                  path=self.path, corpus=self.corpus)
+        return doc.text
+
     def passages(self) -> list[tuple[int, str, int, int]]:
         """Every indexed passage as (chunk id, source, start, end)."""
-        sources = self.retriever.sources
-        return [(i, sources[src], start, end) for i, (src, start, end, _, _)
-                in enumerate(self.retriever.tables.chunk_meta.tolist())]
+        return self.retriever.passages()
 
-    def search(self, question: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
-        """The `k` best passages for `question`; mode is bm25, dense or hybrid."""
-        return self.retriever.search(clean_question(question), k, mode)
+    # ---- queries ------------------------------------------------------------------------
+    def search(self, question: str, k: int = 10, mode: str = "hybrid", **options: Any
+               ) -> list[Hit]:
+        """The `k` best passages for `question`; mode is bm25, dense or hybrid; keyword
+        arguments override query options for this call."""
+        opts, fuse = self._query(options)
+        check_args(k, mode)
+        question = clean_question(question)
+        vector = self.encoder.encode([question])[0] if mode != "bm25" else None
+        return self.retriever.search(question, k, mode, opts, fuse, vector)
 
-    def ask(self, question: str, k: int | None = None, mode: str = "hybrid") -> Answer:
-        """An extractive answer with citations from the `k` best passages, or an abstention."""
-        k = self.config.answer_passages if k is None else k
+    def ask(self, question: str, k: int | None = None, mode: str = "hybrid", **options: Any
+            ) -> Answer:
+        """An extractive answer with citations from the `k` best passages, or an abstention;
+        keyword arguments override query options for this call."""
+        opts, fuse = self._query(options)
+        k = opts.answer_passages if k is None else k
         check_args(k, mode)
         question = clean_question(question)
         vector = self.encoder.encode([question])[0]
-        hits = self.retriever.search(question, k, mode, vector=vector)
-        tables = self.retriever.tables
-        sentences = candidate_sentences(hits, self._sentence_rows, tables.sent_spans)
-        scores = score_sentences(question, vector, sentences, tables.sent_vectors,
-                                 self.retriever.tokenize, self.config)
-        answer = compose(question, hits, sentences, scores, self.config)
+        hits = self.retriever.search(question, k, mode, opts, fuse, vector)
+        answer = self.answerer.answer(question, vector, hits, opts)
         return replace(answer, stale=True) if self.changes else answer
 
-    def _sentence_rows(self, chunk: int) -> range:
-        ptr = self.retriever.tables.sent_ptr
-        return range(int(ptr[chunk]), int(ptr[chunk + 1]))
+    def _query(self, overrides: dict[str, Any]) -> tuple[QueryOptions, Fusion]:
+        """The options of one call, and its fusion method (the one chosen at open unless the
+        call changes it)."""
+        opts = query_options(self.options, overrides)
+        if (opts.fusion, opts.rrf_k) == (self.options.fusion, self.options.rrf_k):
+            return opts, self._fusion
+        return opts, fusion(opts.fusion, opts.rrf_k)
 
 
-def _load(path: Path, config: Config | None) -> tuple[dict[str, Any], Retriever, Any]:
+def _load(path: Path) -> tuple[dict[str, Any], Retriever, Answerer, Any]:
     """Read, verify and load the current generation of the index at `path`."""
     manifest = store.read_manifest(path)
     gen = store.verify_files(path, manifest)
-    stored = Config.from_dict(manifest["config"])  # read_manifest has checked it
-    config = stored.with_query_settings(config) if config else stored
+    settings = BuildSettings.from_dict(manifest["settings"])  # read_manifest has checked it
     n = int(manifest["chunk_count"])
     tables = store.load_tables(gen, n)
-    vectors = _load_vectors(gen / "vectors.faiss", n, path, config)
+    vectors = _load_vectors(gen / "vectors.faiss", n, path)
     encoder = _load_encoder(path, manifest)
     bm25 = BM25({t: i for i, t in enumerate(tables.bm25_vocab)}, tables.bm25_ptr,
                 tables.bm25_docs, tables.bm25_weights, n)
     sources = [s["source"] for s in manifest["sources"]]
     if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
-        raise store.corrupt(path, "chunks point past the list of sources")
-    retriever = Retriever(tables, bm25, vectors, sources, make_tokenizer(config.tokenizer),
-                          lambda q: encoder.encode([q])[0], config)
-    return manifest, retriever, encoder
+        raise store.corrupt(path, "chunks point past the list of sources", manifest)
+    tokenize = make_tokenizer(settings.tokenizer)
+    retriever = Retriever(tables, bm25, vectors, sources, tokenize)
+    answerer = Answerer(tables.sent_ptr, tables.sent_spans, tables.sent_vectors, tokenize)
+    return manifest, retriever, answerer, encoder
 
 
 def _check_path(name: str, value: object) -> None:
     if not isinstance(value, (str, os.PathLike)):
-        raise ValueError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
+        raise UsageError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
 
 
-def _check_config(config: object) -> None:
-    if config is not None and not isinstance(config, Config):
-        raise ValueError(f"config must be a citeqa.Config or None, got {type(config).__name__}")
+def _check_type(name: str, value: object, kind: type) -> None:
+    if value is not None and not isinstance(value, kind):
+        raise UsageError(f"{name} must be a citeqa.{kind.__name__} or None, got "
+                         f"{type(value).__name__}")
 
 
 def clean_question(question: str) -> str:
     """The question with control characters made spaces; refuse empty or overlong ones."""
     if not isinstance(question, str):
-        raise ValueError(f"question must be a str, got {type(question).__name__}")
+        raise UsageError(f"question must be a str, got {type(question).__name__}")
     cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise ValueError("question is empty; ask something in words")
+        raise UsageError("question is empty; ask something in words")
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise ValueError(f"question is {len(cleaned)} characters long; the limit is "
+        raise UsageError(f"question is {len(cleaned)} characters long; the limit is "
                          f"{MAX_QUESTION_CHARS}: shorten it")
     return cleaned
 
@@ -169,7 +210,7 @@ def _corpus_path(path: Path, manifest: dict[str, Any]) -> Path:
     return (path / str(manifest.get("corpus", ""))).resolve()
 
 
-def _load_vectors(file: Path, n: int, path: Path, config: Config) -> Any:
+def _load_vectors(file: Path, n: int, path: Path) -> Any:
     import faiss
 
     from .embedding import DIMENSION
@@ -181,32 +222,27 @@ def _load_vectors(file: Path, n: int, path: Path, config: Config) -> Any:
     if index.ntotal != n or index.d != DIMENSION:
         raise store.corrupt(path, f"it holds {index.ntotal} vectors of dimension {index.d}, the "
                              f"manifest says {n} of dimension {DIMENSION}")
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = config.hnsw_ef_search
     return index
 
 
 def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
-    from .embedding import DIMENSION, OnnxEncoder
+    from .embedding import DIMENSION, MODEL_NAME, OnnxEncoder
 
     model = manifest["model"]
-    default = Config()
-    if model.get("name") != default.model_name or model.get("dimension") != DIMENSION:
+    if model.get("name") != MODEL_NAME or model.get("dimension") != DIMENSION:
         raise store.corrupt(path, f"it was built with model {model.get('name')} "
                              f"(dimension {model.get('dimension')}), the installed model is "
-                             f"{default.model_name} (dimension {DIMENSION})")
+                             f"{MODEL_NAME} (dimension {DIMENSION})", manifest)
     enc = manifest.get("encoder", {})
     file = path / str(enc.get("file", ""))
     if not enc.get("file") or not file.is_file() or file.stat().st_size != enc.get("size"):
-        raise store.corrupt(path, "its encoder export is missing or incomplete")
+        raise store.corrupt(path, "its encoder export is missing or incomplete", manifest)
     # Hashing 90 MB costs more than the rest of a cold start, so the export is hashed only
     # when its modification time differs from the one recorded when it was checked at build.
-    if file.stat().st_mtime_ns != enc.get("mtime_ns") and \
-            store.sha256_file(file) != enc.get("sha256"):
-        raise store.corrupt(path, "its encoder export does not match its checksum")
+    if file.stat().st_mtime_ns != enc.get("mtime_ns") and sha256_file(file) != enc.get("sha256"):
+        raise store.corrupt(path, "its encoder export does not match its checksum", manifest)
     try:
         return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
     except ModelError as err:
-        raise store.corrupt(path, f"its encoder export cannot be loaded ({err})") from None
-
-
+        raise store.corrupt(path, f"its encoder export cannot be loaded ({err})", manifest
+                            ) from None

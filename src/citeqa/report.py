@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import io
 import json
-import os
 import platform
 import time
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .fileio import write_atomic
 from .metrics import HIT_CUTOFFS, Latency, RetrievalMetrics
+from .version import __version__, package_version
 
 if TYPE_CHECKING:
     from .evaluation import EvalResult
@@ -74,13 +73,12 @@ def question_rows(result: EvalResult) -> list[dict[str, Any]]:
 def full_json(result: EvalResult, index: Index, set_name: str, run: dict[str, Any]
               ) -> dict[str, Any]:
     """The whole record of a run: what, on what, with which settings and versions, and how."""
-    from . import __version__
-
     versions = dict(index.manifest.get("versions", {}), citeqa=__version__,
                     python=platform.python_version())
-    versions.update({name: _version(name) for name in EXTRA_VERSIONS})
+    versions.update({name: package_version(name) for name in EXTRA_VERSIONS})
     return {"set": set_name, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "run": run, "config": index.manifest.get("config", {}),
+            "run": run, "settings": index.manifest.get("settings", {}),
+            "options": index.options.to_dict(),
             "model": index.manifest.get("model", {}), "index_created": index.manifest.get("created"),
             "versions": versions, "metrics": metrics_json(result, set_name),
             "questions": question_rows(result)}
@@ -169,20 +167,6 @@ def hit_curve_png(result: EvalResult, set_name: str) -> bytes:
 
 
 # ---- files -------------------------------------------------------------------------------
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file next to `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_reports(result: EvalResult, index: Index, out: Path, set_name: str,
                   run: dict[str, Any]) -> dict[str, Any]:
     """Write <out>/<set>.json, .md and .png; the JSON record written."""
@@ -191,10 +175,3 @@ def write_reports(result: EvalResult, index: Index, out: Path, set_name: str,
     write_atomic(out / f"{set_name}.md", markdown(result, set_name, run).encode("utf-8"))
     write_atomic(out / f"{set_name}.png", hit_curve_png(result, set_name))
     return data
-
-
-def _version(name: str) -> str | None:
-    try:
-        return md.version(name)
-    except md.PackageNotFoundError:
-        return None

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .config import MODES, Config
-from .fusion import rrf, weighted, zscore
+from .errors import UsageError
+from .fusion import Fusion
 from .lexical import BM25
 from .records import Hit
+from .settings import MODES, QueryOptions
 from .store import Tables
 
 MAX_K = 1000
@@ -19,53 +20,43 @@ MAX_K = 1000
 
 @dataclass
 class Retriever:
-    """The loaded stores and the functions that turn a question into tokens and a vector."""
+    """The loaded stores; the question's vector is computed by the caller (once per question)."""
 
     tables: Tables
     bm25: BM25
     vectors: Any                       # a faiss index of unit vectors (inner product)
     sources: list[str]
     tokenize: Callable[[str], list[str]]
-    embed: Callable[[str], np.ndarray]
-    config: Config
 
-    def coverage(self, question: str, chunk: int) -> float:
-        """The share of the question's distinct terms that chunk `chunk` holds."""
-        return self.bm25.coverage(self.tokenize(question), chunk)
-
-    def dense(self, question: str, n: int, vector: np.ndarray | None = None
-              ) -> list[tuple[int, float]]:
-        """Top `n` chunks by cosine similarity, ties by chunk id."""
+    def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Top `n` chunks by cosine similarity to `vector`, ties by chunk id."""
         n = min(n, self.tables.n_chunks)
         if n == 0:
             return []
-        query = self.embed(question) if vector is None else vector
-        scores, ids = self.vectors.search(query.reshape(1, -1).astype(np.float32), n)
+        scores, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), n)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
-    def search(self, question: str, k: int = 10, mode: str = "hybrid",
+    def search(self, question: str, k: int, mode: str, options: QueryOptions, fuse: Fusion,
                vector: np.ndarray | None = None) -> list[Hit]:
-        """The `k` best passages for `question` in `mode`."""
+        """The `k` best passages for `question` in `mode`, hybrid ones fused by `fuse`;
+        `vector` is needed unless mode is bm25."""
         check_args(k, mode)
-        n = max(k, self.config.candidates)
+        if mode != "bm25" and vector is None:
+            raise ValueError("a question vector is needed for dense and hybrid search")
+        if hasattr(self.vectors, "hnsw"):
+            self.vectors.hnsw.efSearch = options.hnsw_ef_search
+        n = max(k, options.candidates)
         terms = self.tokenize(question) if mode != "dense" else []
         lexical = self.bm25.top(terms, n) if mode != "dense" else []
-        dense = self.dense(question, n, vector) if mode != "bm25" else []
+        dense = self.dense(vector, n) if vector is not None and mode != "bm25" else []
         if mode == "bm25":
             ranked = lexical
         elif mode == "dense":
             ranked = dense
-        elif self.config.fusion == "rrf":
-            w = self.config.dense_weight
-            ranked = rrf([lexical, dense], self.config.rrf_k, [1 - w, w])
-        elif self.config.fusion == "adaptive":
-            coverage = self.bm25.coverage(terms, lexical[0][0]) if lexical else 0.0
-            ranked = zscore(dense, lexical, self.config.dense_weight, True, coverage)
-        elif self.config.fusion == "zscore":
-            ranked = zscore(dense, lexical, self.config.dense_weight)
         else:
-            ranked = weighted(dense, lexical, self.config.dense_weight)
+            coverage = self.bm25.coverage(terms, lexical[0][0]) if lexical else 0.0
+            ranked = fuse(dense, lexical, options.dense_weight, coverage)
         b_rank = {d: r for r, (d, _) in enumerate(lexical, start=1)}
         d_rank = {d: r for r, (d, _) in enumerate(dense, start=1)}
         return [self.hit(d, s, b_rank.get(d), d_rank.get(d)) for d, s in ranked[:k]]
@@ -77,10 +68,15 @@ class Retriever:
         return Hit(chunk, self.sources[src], start, end, l0, l1, self.tables.text(chunk),
                    score, bm25_rank, dense_rank)
 
+    def passages(self) -> list[tuple[int, str, int, int]]:
+        """Every indexed passage as (chunk id, source, start, end)."""
+        return [(i, self.sources[src], start, end) for i, (src, start, end, _, _)
+                in enumerate(self.tables.chunk_meta.tolist())]
+
 
 def check_args(k: int, mode: str) -> None:
     """Refuse a bad `k` or `mode` with a message that says what is allowed."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
+        raise UsageError(f"k must be a whole number from 1 to {MAX_K}, got {k!r}")
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise UsageError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")

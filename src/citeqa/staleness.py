@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .documents import find_sources
+from .fileio import sha256_file
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,12 @@ def _stat(path: Path) -> tuple[int, int]:
 
 def _sha256(path: Path) -> str | None:
     """Hex sha256 of a file, read in blocks (corpus files may be large), or None if unreadable."""
-    h = hashlib.sha256()
     try:
         if not path.is_file():  # a FIFO or device named *.txt would block or never end
             return None
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+        return sha256_file(path)
     except OSError:
         return None
-    return h.hexdigest()
 
 
 def fingerprint(path: Path) -> dict[str, Any]:

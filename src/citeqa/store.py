@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
-import shlex
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .config import Config
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from .fileio import TMP_SUFFIX, fsync_path, sha256_file, write_json_atomic
+from .settings import BuildSettings
 
 FORMAT = "citeqa-index"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 GEN_PREFIX = "gen-"
@@ -36,7 +35,7 @@ ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "sent_vectors", "b
 FILES = tuple(f"{a}.npy" for a in ARRAYS) + ("chunk_text.bin", "bm25_vocab.json",
                                              "vectors.faiss")
 INT_ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "bm25_ptr", "bm25_docs")
-REQUIRED = ("generation", "files", "config", "sources", "chunk_count", "model")
+REQUIRED = ("generation", "files", "settings", "sources", "chunk_count", "model")
 _GEN_NAME = re.compile(r"gen-[0-9a-f]{1,64}")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -66,15 +65,6 @@ class Tables:
         return bytes(self.chunk_text[lo:hi]).decode("utf-8")
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's build lock; a second build fails fast instead of waiting."""
@@ -84,8 +74,8 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IndexLockedError(f"another `citeqa index` is building {index_dir}; wait for "
-                                   f"it to finish and run the command again") from None
+            raise IndexLockedError(f"another build is writing the index at {index_dir}",
+                                   path=index_dir) from None
         yield
     finally:
         os.close(fd)
@@ -114,26 +104,11 @@ def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
                     generation=gen.name, previous_generation=_current_generation(index_dir),
                     files={})
     for path in sorted(gen.iterdir()):
-        _fsync(path)
+        fsync_path(path)
         manifest["files"][path.name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
-    _fsync(gen)
+    fsync_path(gen)
     write_json_atomic(index_dir / MANIFEST, manifest)
     remove_unused(index_dir, keep=gen.name)
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file, fsync it and rename it over `path`."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync(path.parent)
 
 
 def remove_unused(index_dir: Path, keep: str | None) -> None:
@@ -149,7 +124,7 @@ def remove_unused(index_dir: Path, keep: str | None) -> None:
     for path in index_dir.iterdir():
         if path.name.startswith(GEN_PREFIX) and path.name not in names:
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".") and path.name.endswith(".tmp"):
+        elif path.name.startswith(".") and path.name.endswith(TMP_SUFFIX):
             path.unlink(missing_ok=True)
 
 
@@ -157,8 +132,7 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The manifest, checked for format, version and the type of every field readers use."""
     path = index_dir / MANIFEST
     if not path.is_file():
-        raise IndexNotFoundError(f"no index at {index_dir}; build one with "
-                                 f"`citeqa index CORPUS --index {index_dir}`")
+        raise IndexNotFoundError(f"no index at {index_dir}", path=index_dir)
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -183,9 +157,9 @@ def manifest_problem(manifest: dict[str, Any]) -> str | None:
         if key in manifest and not valid(manifest[key]):
             return f"its manifest has an invalid {key!r}"
     try:
-        Config.from_dict(manifest["config"])
+        BuildSettings.from_dict(manifest["settings"])
     except (TypeError, ValueError) as err:
-        return f"its stored config is invalid ({err})"
+        return f"its stored build settings are invalid ({err})"
     return None
 
 
@@ -254,7 +228,7 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
     "files": lambda v: isinstance(v, dict) and all(
         isinstance(k, str) and _FILE_NAME.fullmatch(k) and _has(e, sha256=_is_str, size=_is_int)
         for k, e in v.items()),
-    "config": lambda v: isinstance(v, dict),
+    "settings": lambda v: isinstance(v, dict),
     "sources": lambda v: isinstance(v, list) and all(
         _has(s, source=_is_str, sha256=_is_str) for s in v),
     "chunk_count": lambda v: _is_int(v) and v >= 0,
@@ -332,22 +306,12 @@ def _current_generation(index_dir: Path, key: str = "generation") -> str | None:
 
 def corrupt(index_dir: Path, what: str, manifest: dict[str, Any] | None = None
             ) -> IndexCorruptError:
-    """The damaged-index error; `manifest` is given when `citeqa index` cannot read the
-    corpus folder from it, so the command names the corpus (or CORPUS when unknown)."""
-    corpus = ""
-    if manifest is not None:
-        stored = manifest.get("corpus")
-        corpus = shlex.quote(str((index_dir / stored).resolve())) if isinstance(stored, str) \
-            else "CORPUS"
-        corpus += " "
-    return IndexCorruptError(f"the index at {index_dir} is damaged: {what}; rebuild it with "
-                             f"`citeqa index {corpus}--index {shlex.quote(str(index_dir))} "
-                             f"--force`")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """The damaged-index error, naming the corpus the index was built from when `manifest` (by
+    default the one on disk) says, so a front end can say how to rebuild it."""
+    corpus = None
+    if manifest is None:
+        manifest = _raw_manifest(index_dir)
+    if isinstance(manifest.get("corpus"), str):
+        corpus = (index_dir / manifest["corpus"]).resolve()
+    return IndexCorruptError(f"the index at {index_dir} is damaged: {what}", path=index_dir,
+                             corpus=corpus)

@@ -1,0 +1,81 @@
+"""How the CLI writes: one-line errors, JSON documents, answers and hits for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from typing import Any
+
+from ..errors import CiteqaError
+from ..records import Answer, Hit
+
+
+def fail(message: str) -> None:
+    """One line on stderr, whatever the message holds."""
+    print(f"citeqa: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def note(message: str) -> None:
+    print(f"citeqa: {message}", file=sys.stderr)
+
+
+def advice(err: CiteqaError, index_arg: str | None = None) -> str:
+    """The error's message and, from its fields, the command that fixes it."""
+    message = str(err)
+    path = str(err.path) if err.path is not None else (index_arg or "DIR")
+    corpus = f"{err.corpus} " if err.corpus is not None else ""
+    if err.remedy == "build":
+        return f"{message}; build one with `citeqa index CORPUS --index {path}`"
+    if err.remedy == "rebuild" and err.path is not None and err.path.suffix != ".onnx":
+        corpus = corpus or "CORPUS "
+        return f"{message}; rebuild it with `citeqa index {corpus}--index {path} --force`"
+    if err.remedy == "rebuild":
+        return f"{message}; rebuild the index with `citeqa index --index DIR --force`"
+    if err.remedy == "refresh":
+        return (f"{message}; refresh it with `citeqa index --index {path}` (or answer from the "
+                f"old index with `--index {path} --allow-stale`)")
+    if err.remedy == "wait":
+        return f"{message} (another `citeqa index`); wait for it to finish and run the command again"
+    if err.remedy == "reinstall":
+        return f"{message}; reinstall citeqa's dependencies (`pip install -e .`)"
+    return message
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def show_answer(answer: Answer, as_json: bool) -> None:
+    """An answer with its numbered sources, or as one JSON document."""
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    if answer.stale:
+        print("(answered from an out-of-date index: run `citeqa index` to refresh it)")
+    print(textwrap.fill(answer.text, 100))
+    print()
+    print("Closest passages:" if answer.abstained else "Sources:")
+    for c in answer.citations:
+        print(f"[{c.number}] {c.source}, lines {_lines(c.line_start, c.line_end)} "
+              f"(characters {c.start}-{c.end})")
+        print(textwrap.indent(shorten(c.quote, 400), "    "))
+
+
+def show_hits(hits: list[Hit]) -> None:
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank:>2}. {hit.source}:{_lines(hit.line_start, hit.line_end)} "
+              f"[{hit.start}:{hit.end}]  score {hit.score:.4f}")
+        print(textwrap.indent(shorten(hit.text, 300), "    "))
+    if not hits:
+        print("no passage matches")
+
+
+def _lines(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}-{last}"
+
+
+def shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
