@@ -124,16 +124,23 @@ def read_document(src: SourceFile, max_bytes: int = MAX_FILE_BYTES
         data = src.path.read_bytes()
     except OSError as err:
         return None, Notice(src.source, f"skipped: cannot read ({err.strerror or err})")
+    return parse_document(src.source, data, max_bytes)
+
+
+def parse_document(source: str, data: bytes, max_bytes: int = MAX_FILE_BYTES
+                   ) -> tuple[Document | None, Notice | None]:
+    """The document in the bytes of file `source` (None when unusable), and a notice when
+    there is a caveat; what `read_document` does once the file is read."""
     try:
-        parsed = parse(src.source, data, max_bytes)
+        parsed = parse(source, data, max_bytes)
     except ParseError as err:
-        return None, Notice(src.source, f"skipped: {err.reason}")
+        return None, Notice(source, f"skipped: {err.reason}")
     if not parsed.text.strip():
         what = "empty file" if parsed.format in ("text", "markdown", "rst") else \
             f"empty document (no text in the {parsed.format.upper()} file)"
-        return None, Notice(src.source, f"skipped: {what}")
-    notice = Notice(src.source, parsed.caveats[0]) if parsed.caveats else None
-    doc = Document(src.source, parsed.text, _title(parsed, src.source), _date(parsed.text),
+        return None, Notice(source, f"skipped: {what}")
+    notice = Notice(source, parsed.caveats[0]) if parsed.caveats else None
+    doc = Document(source, parsed.text, _title(parsed, source), _date(parsed.text),
                    hashlib.sha256(data).hexdigest(), parsed.blocks, parsed.pages, parsed.format)
     return doc, notice
 
