@@ -49,6 +49,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def ask(browser: Any, base: str, question: str) -> WebElement:
+    browser.get_log("browser")  # start each test with an empty console log
     browser.get(base + "/")
     box = browser.find_element(By.ID, "question")
     box.clear()
@@ -84,7 +85,9 @@ def test_an_answer_links_each_citation_to_its_highlighted_sentence(
     assert mark.text.split() == text[cited["start"]:cited["end"]].split()  # rendered whitespace
     assert mark.tag_name == "mark"
     assert browser.find_element(By.ID, "viewer-title").text == f"[{cited['number']}] {cited['source']}"
-    assert f"lines {cited['line_start']}" in browser.find_element(By.ID, "viewer-where").text
+    lines = f"line {cited['line_start']}" if cited["line_start"] == cited["line_end"] else \
+        f"lines {cited['line_start']}\u2013{cited['line_end']}"
+    assert lines in browser.find_element(By.ID, "viewer-where").text
     # The highlighted sentence is scrolled into the viewer's visible area.
     visible = browser.execute_script(
         "const m = document.getElementById('highlight').getBoundingClientRect();"
@@ -101,7 +104,7 @@ def test_an_answer_links_each_citation_to_its_highlighted_sentence(
 
 def test_an_abstention_shows_the_closest_passages(browser: Any, base: str,
                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
-    question = "What is the population of Japan?"
+    question = "What is the boiling point of mercury?"
     expected = httpx.post(f"{base}/ask", json={"question": question}).json()
     assert expected["abstained"], "this question is meant to have no answer in the seed article"
     answer = ask(browser, base, question)
@@ -126,3 +129,58 @@ def test_a_refused_question_shows_the_servers_message(browser: Any, base: str) -
     error = WebDriverWait(browser, 30).until(ec.visibility_of_element_located((By.ID, "error")))
     assert "limit is 2000" in error.text
     assert not browser.find_element(By.ID, "result").is_displayed()
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over a Markdown guide with sections and a two-page PDF."""
+    from fpdf import FPDF
+
+    import citeqa
+
+    root = tmp_path_factory.mktemp("paged")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.md").write_text(
+        "# Install\n\nRead this first.\n\n## Linux\n\nOn Linux, install the package with "
+        "apt-get install citeqa-tools and then run the setup wizard.\n\n## Windows\n\n"
+        "On Windows, download the installer and double-click it.\n", encoding="utf-8")
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Harbour report. The harbour opened in 1890 and handles grain.")
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "The Tilbury harbour master is Wilhelmina Okonkwo-Baptiste. "
+                         "She has run the harbour since 2011.")
+    pdf.output(str(corpus / "harbour.pdf"))
+    citeqa.Index.build(corpus, root / "index")
+    with running_server(root / "index") as url:
+        yield url
+
+
+@pytest.mark.parametrize("question, source, where", [
+    ("Who is the Tilbury harbour master?", "harbour.pdf", "page 2"),
+    ("How do I install on Linux?", "guide.md", "Install > Linux"),
+])
+def test_page_and_section_are_shown_and_the_passage_around_the_sentence(
+        browser: Any, paged: str, question: str, source: str, where: str,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    expected = httpx.post(f"{paged}/ask", json={"question": question}).json()
+    first = expected["citations"][0]
+    assert first["source"] == source
+    place = f"page {first['page']}" if first["page"] is not None else first["section"]
+    assert place == where
+    ask(browser, paged, question)
+    item = browser.find_element(By.CSS_SELECTOR, "#citations li")
+    assert where in item.find_element(By.CLASS_NAME, "where").text
+    item.find_element(By.CSS_SELECTOR, "a.cite-link").click()
+    mark = WebDriverWait(browser, 30).until(ec.visibility_of_element_located((By.ID, "highlight")))
+    assert where in browser.find_element(By.ID, "viewer-where").text
+    text = httpx.get(f"{paged}/documents/{source}").text
+    assert mark.text.split() == first["quote"].split() == text[first["start"]:first["end"]].split()
+    passage = browser.find_element(By.CSS_SELECTOR, "#document .passage")
+    assert passage.text.split() == text[first["passage_start"]:first["passage_end"]].split()
+    shot = tmp_path_factory.mktemp("screenshots") / f"{source}.png"
+    assert browser.save_screenshot(str(shot))
+    print(f"screenshot: {shot}")
+    assert console_errors(browser) == []

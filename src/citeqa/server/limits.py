@@ -7,6 +7,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from citeqa import UsageError
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_K = 1000  # the CLI's --k range is 1-1000
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -30,12 +32,12 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond this machine without a token: anyone who can reach the port
-    could read every document otherwise."""
+    """Refuse (UsageError, a ValueError) to listen beyond this machine without a token: anyone
+    who can reach the port could read every document otherwise."""
     if token is not None and not token.strip():
-        raise ValueError("--token must not be empty")
+        raise UsageError("--token must not be empty")
     if not is_loopback(host) and token is None:
-        raise ValueError(f"refusing to listen on {host} without --token: anyone on the network "
+        raise UsageError(f"refusing to listen on {host} without --token: anyone on the network "
                          f"could read the documents; pass --token TOKEN (clients then send "
                          f"'Authorization: Bearer TOKEN') or use --host 127.0.0.1")
 

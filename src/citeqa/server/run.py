@@ -6,6 +6,8 @@ import logging
 import socket
 from pathlib import Path
 
+from citeqa import UsageError
+
 from .app import create_app
 from .limits import LOOPBACK_NAMES, check_bind, is_loopback
 
@@ -14,14 +16,14 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8321,
           token: str | None = None, *, allow_stale: bool = False) -> None:
     """Serve the index at `index_dir` on http://host:port/ until Ctrl-C.
 
-    Raises ValueError for a bad port or a non-loopback host without a token, OSError when the
-    address cannot be bound, and citeqa errors when the index cannot be opened.
+    Raises UsageError (a ValueError) for a bad port or a non-loopback host without a token,
+    OSError when the address cannot be bound, and citeqa errors when the index cannot be opened.
     """
     import uvicorn
 
     check_bind(host, token)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"port must be a whole number from 0 to 65535, got {port!r}")
+        raise UsageError(f"port must be a whole number from 0 to 65535, got {port!r}")
     sock = bind(host, port)  # before loading the index: a taken port fails fast and plainly
     try:
         app = create_app(index_dir, token, allow_stale=allow_stale,
