@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from .documents import Document
 
 SEPARATORS = ["\n\n", "\n", ". ", "; ", ", ", " ", ""]
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,10 @@ def locate(text: str, pieces: list[str]) -> list[tuple[int, int]]:
 
 
 def line_starts(text: str) -> list[int]:
-    """Offsets at which each line of `text` begins."""
-    starts = [0]
-    pos = text.find("\n")
-    while pos >= 0:
-        starts.append(pos + 1)
-        pos = text.find("\n", pos + 1)
-    return starts
+    """Offsets at which each line of `text` begins. A line ends at \\n, \\r\\n or a lone \\r
+    (old Mac files, which editors show line by line); U+2028, U+2029, U+0085, form feed and
+    vertical tab stay inside a line, as for `grep -n` and `wc -l`."""
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
 
 
 def chunk_document(doc: Document, split: Callable[[str], list[str]], first_id: int = 0

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .parsing import FORMATS, Block, Parsed, ParseError, decode_text, detect_format, heading_title, parse
 from .parsing.detect import SNIFF_BYTES, needs_content_check
+from .walk import is_index_folder, walk
 
 SUFFIXES = tuple(FORMATS)
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -71,8 +72,9 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
     def on_error(err: OSError) -> None:
         notices.append(Notice(_rel(Path(err.filename or root), root), f"skipped: {err.strerror}"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    for dirpath, dirnames, filenames in walk(root, onerror=on_error):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not is_index_folder(os.path.join(dirpath, d)))
         for name in dirnames:
             if os.path.islink(os.path.join(dirpath, name)):
                 # os.walk does not follow folder links, which also keeps link loops out
@@ -89,7 +91,32 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
                 continue
             found.append(SourceFile(rel, path))
     found.sort(key=lambda s: s.source)
-    return found, notices
+    found, clashes = _without_clashes(found)
+    return found, notices + clashes
+
+
+def _without_clashes(found: list[SourceFile]) -> tuple[list[SourceFile], list[Notice]]:
+    """One file per source name: names that differ on disk but read the same once bytes that
+    are not UTF-8 are written as \\xNN keep the file with a UTF-8 name (else the first by its
+    bytes); the others are skipped, so a source name always leads to one file."""
+    groups: dict[str, list[SourceFile]] = {}
+    for src in found:
+        groups.setdefault(src.source, []).append(src)
+    kept, notices = [], []
+    for name, group in groups.items():
+        group.sort(key=lambda s: (not _utf8_name(s.path), os.fsencode(s.path)))
+        kept.append(group[0])
+        notices += [Notice(name, "skipped: its file name is not UTF-8 and reads the same as "
+                                 "another file's name; rename it") for _ in group[1:]]
+    return kept, notices
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _unsupported(path: Path) -> str | None:
