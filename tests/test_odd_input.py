@@ -4,6 +4,8 @@ nested a thousand deep, file names that are not UTF-8, the root folder as a corp
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,7 +63,16 @@ def _deep(root: Path, depth: int = DEPTH) -> Path:
     return root.joinpath(*["d"] * depth, "deep.txt")
 
 
-def test_a_folder_a_thousand_deep_is_found_and_checked(tmp_path: Path) -> None:
+@pytest.fixture
+def deep_root(tmp_path: Path) -> Iterator[Path]:
+    """A folder for a deep tree, removed by `rm -rf` afterwards (pytest's own clean-up uses
+    shutil.rmtree, which recurses too)."""
+    yield tmp_path
+    subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
+
+
+def test_a_folder_a_thousand_deep_is_found_and_checked(deep_root: Path) -> None:
+    tmp_path = deep_root
     deep = _deep(tmp_path)
     (tmp_path / "top.txt").write_text("At the top.\n", encoding="utf-8")
     sources, notices = find_sources(tmp_path)
