@@ -8,6 +8,8 @@ import json
 import queue
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -30,12 +32,14 @@ SERVE = "import sys; from citeqa.server import serve; serve(sys.argv[1], port=0,
 
 @contextlib.contextmanager
 def running_server(index_dir: Path, token: str | None = None) -> Iterator[str]:
-    """`serve()` in a subprocess on a free loopback port; yields its base URL."""
+    """`serve()` in a subprocess on a free loopback port; yields its base URL, then stops it
+    with Ctrl-C (SIGINT) and checks that it shut down cleanly, without a traceback."""
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(index_dir), token or ""],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()],
-                     daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()],
+                              daemon=True)
+    reader.start()
     seen: list[str] = []
     try:
         deadline = time.monotonic() + 120
@@ -52,12 +56,15 @@ def running_server(index_dir: Path, token: str | None = None) -> Iterator[str]:
                 pytest.fail("the server did not start:\n" + "".join(seen))
         yield found.group(1)
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    reader.join(timeout=10)
+    seen.extend(lines.queue)
+    assert proc.returncode == 0 and "Traceback" not in "".join(seen), "".join(seen)
 
 
 def raw_request(base: str, method: str, path: str, body: bytes | None = None,
@@ -299,6 +306,14 @@ def test_an_empty_token_and_a_bad_port_are_refused() -> None:
         serve("/nonexistent/index", port=70000)
 
 
+def test_a_taken_port_is_a_plain_os_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError, match="in use"):
+            serve("/nonexistent/index", port=taken.getsockname()[1])
+
+
 def test_a_missing_index_fails_before_serving(tmp_path: Path) -> None:
     with pytest.raises(citeqa.IndexNotFoundError):
         serve(tmp_path / "none", port=0)
@@ -306,74 +321,76 @@ def test_a_missing_index_fails_before_serving(tmp_path: Path) -> None:
 
 # ---- a private index that changes -------------------------------------------------------------
 @pytest.fixture(scope="module")
-def private(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A corpus and index of its own (the shared ones must not change)."""
+def private(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[tuple[Path, Path, str]]:
+    """A corpus, index and server of their own (the shared ones must not change)."""
     root = tmp_path_factory.mktemp("served")
     corpus = root / "corpus"
     shutil.copytree(seed_corpus, corpus)
     citeqa.Index.build(corpus, root / "index")
-    return corpus, root / "index"
+    with running_server(root / "index") as url:
+        yield corpus, root / "index", url
 
 
 @pytest.mark.model
-def test_a_link_in_the_corpus_does_not_expose_other_files(private: tuple[Path, Path],
+def test_a_link_in_the_corpus_does_not_expose_other_files(private: tuple[Path, Path, str],
                                                          tmp_path: Path) -> None:
-    corpus, index_dir = private
+    corpus, _, url = private
     secret = tmp_path / "secret.txt"
     secret.write_text("the secret is 42\n", encoding="utf-8")
-    with running_server(index_dir) as url:
-        link = corpus / "link.txt"
-        link.symlink_to(secret)
-        try:
-            for path in ("/documents/link.txt", "/documents/../" + secret.name,
-                         "/documents/" + quote(str(secret))):
-                assert_error(*raw_request(url, "GET", path), 404)
-        finally:
-            link.unlink()
+    link = corpus / "link.txt"
+    link.symlink_to(secret)
+    try:
+        for path in ("/documents/link.txt", "/documents/../" + secret.name,
+                     "/documents/" + quote(str(secret))):
+            assert_error(*raw_request(url, "GET", path), 404)
+    finally:
+        link.unlink()
 
 
 @pytest.mark.model
-def test_a_rebuild_is_served_without_a_restart_or_a_failed_request(private: tuple[Path, Path]
-                                                                   ) -> None:
-    corpus, index_dir = private
-    with running_server(index_dir) as url:
-        before = httpx.get(f"{url}/health").json()
-        assert before["documents"] == 1 and before["reloads"] == 0
-        stop = threading.Event()
-        outcomes: list[int | str] = []
+def test_a_rebuild_is_served_without_a_restart_or_a_failed_request(
+        private: tuple[Path, Path, str]) -> None:
+    corpus, index_dir, url = private
+    before = httpx.get(f"{url}/health").json()
+    assert before["documents"] == 1 and before["reloads"] == 0
+    stop = threading.Event()
+    outcomes: list[int | str] = []
 
-        def client() -> None:
-            with httpx.Client(base_url=url, timeout=60) as http:
-                while not stop.is_set():
-                    try:
-                        outcomes.append(http.post("/ask", json={"question": MINISTER}).status_code)
-                        outcomes.append(http.get("/search", params={"q": "Meteor"}).status_code)
-                    except httpx.HTTPError as err:
-                        outcomes.append(repr(err))
+    def client() -> None:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            while not stop.is_set():
+                try:
+                    outcomes.append(http.post("/ask", json={"question": MINISTER}).status_code)
+                    outcomes.append(http.get("/search", params={"q": "Meteor"}).status_code)
+                except httpx.HTTPError as err:
+                    outcomes.append(repr(err))
 
-        threads = [threading.Thread(target=client) for _ in range(4)]
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        (corpus / "harbour.txt").write_text(
+            "The Tilbury harbour master is Wilhelmina Okonkwo-Baptiste.\n"
+            "She has run the harbour since 2011.\n", encoding="utf-8")
+        during = len(outcomes)
+        citeqa.Index.build(corpus, index_dir)
+        built = len(outcomes)
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{url}/health").json()["reloads"] < 1:
+            assert time.monotonic() < deadline, "the rebuilt index was not picked up"
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        stop.set()
         for t in threads:
-            t.start()
-        try:
-            (corpus / "harbour.txt").write_text(
-                "The Tilbury harbour master is Wilhelmina Okonkwo-Baptiste.\n"
-                "She has run the harbour since 2011.\n", encoding="utf-8")
-            during = len(outcomes)
-            citeqa.Index.build(corpus, index_dir)
-            deadline = time.monotonic() + 60
-            while httpx.get(f"{url}/health").json()["reloads"] < 1:
-                assert time.monotonic() < deadline, "the rebuilt index was not picked up"
-                time.sleep(0.2)
-            time.sleep(0.5)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
-        assert len(outcomes) > during, "no request ran while the index was rebuilt"
-        assert [o for o in outcomes if o != 200] == []
-        health = httpx.get(f"{url}/health").json()
-        assert health["documents"] == 2 and health["reload_error"] is None
-        hits = httpx.get(f"{url}/search", params={"q": "Tilbury harbour master", "k": 1}).json()
-        assert hits["hits"][0]["source"] == "harbour.txt"
-        text = httpx.get(f"{url}/documents/harbour.txt").text
-        assert text.startswith("The Tilbury harbour master")
+            t.join()
+    assert built > during, "no request ran while the index was rebuilt"
+    assert len(outcomes) > built, "no request ran while the new index was loaded"
+    assert [o for o in outcomes if o != 200] == []
+    health = httpx.get(f"{url}/health").json()
+    assert health["documents"] == 2 and health["reload_error"] is None
+    hits = httpx.get(f"{url}/search", params={"q": "Tilbury harbour master", "k": 1}).json()
+    assert hits["hits"][0]["source"] == "harbour.txt"
+    text = httpx.get(f"{url}/documents/harbour.txt").text
+    assert text.startswith("The Tilbury harbour master")

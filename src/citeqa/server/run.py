@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from pathlib import Path
@@ -14,7 +15,7 @@ from .limits import LOOPBACK_NAMES, check_bind, is_loopback
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8321,
           token: str | None = None, *, allow_stale: bool = False) -> None:
-    """Serve the index at `index_dir` on http://host:port/ until Ctrl-C.
+    """Serve the index at `index_dir` on http://host:port/ until Ctrl-C (then return).
 
     Raises UsageError (a ValueError) for a bad port or a non-loopback host without a token,
     OSError when the address cannot be bound, and citeqa errors when the index cannot be opened.
@@ -27,16 +28,24 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8321,
     sock = bind(host, port)  # before loading the index: a taken port fails fast and plainly
     try:
         app = create_app(index_dir, token, allow_stale=allow_stale,
-                         allowed_hosts=LOOPBACK_NAMES if is_loopback(host) else None)
+                         allowed_hosts=loopback_hosts(host) if is_loopback(host) else None)
         config = uvicorn.Config(app, host=host, port=sock.getsockname()[1], access_log=False,
                                 server_header=False, timeout_graceful_shutdown=5)
         shown = f"[{host}]" if ":" in host else host
         logging.getLogger("uvicorn.error").info(
             "citeqa: serving %s at http://%s:%d/ (API docs at /docs; Ctrl-C to stop)",
             index_dir, shown, sock.getsockname()[1])
-        uvicorn.Server(config).run(sockets=[sock])
+        # uvicorn re-raises Ctrl-C once it has shut down; for a server that is a normal stop.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def loopback_hosts(host: str) -> tuple[str, ...]:
+    """The Host names a loopback server answers to: the usual ones and the one it binds."""
+    name = host.strip().strip("[]").lower()
+    return LOOPBACK_NAMES if name in LOOPBACK_NAMES else (*LOOPBACK_NAMES, name)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -48,7 +57,6 @@ def bind(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(2048)
-        sock.set_inheritable(True)
     except OSError:
         sock.close()
         raise
