@@ -45,7 +45,7 @@ class AskRequest(BaseModel):
     question: str = Field(description=f"the question, up to {MAX_QUESTION_CHARS} characters "
                                       f"once runs of spaces are collapsed")
     k: int | None = Field(default=None, ge=1, le=MAX_K,
-                          description="passages to answer from (default: the index's, 5)")
+                          description="passages to answer from (default 5)")
     mode: Mode = Field(default="hybrid", description="retrieval mode")
 
 
@@ -63,7 +63,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
             413: f"request body over {MAX_BODY_BYTES} bytes",
             415: "the body is not sent as application/json",
             422: "a bad field: empty or too long question, k outside 1-1000, unknown mode",
-            503: "the index cannot be used (missing, damaged, or being rebuilt)"}
+            503: "the index cannot be used (missing, damaged or out of date)"}
     return {code: {"description": text[code], "content": {"application/json": {
         "schema": ErrorBody.model_json_schema()}}} for code in codes}
 
