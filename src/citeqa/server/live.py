@@ -10,7 +10,7 @@ from pathlib import Path
 
 import citeqa
 
-log = logging.getLogger("citeqa.server")
+log = logging.getLogger("uvicorn.error")  # the server's log
 
 
 class LiveIndex:
@@ -70,6 +70,9 @@ class LiveIndex:
             # Keep answering from the loaded index; try again after `retry_after` seconds.
             self.reload_error = " ".join(str(err).split())
             log.warning("citeqa: cannot load the rebuilt index: %s", self.reload_error)
+        except Exception as err:  # a bug: keep serving, and leave its traceback in the log
+            self.reload_error = f"internal error: {type(err).__name__}"
+            log.exception("citeqa: cannot load the rebuilt index")
         finally:
             with self._lock:
                 self._reloading = False
