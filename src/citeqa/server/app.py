@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -146,8 +147,14 @@ def create_app(index_dir: str | Path, token: str | None = None, *, allow_stale: 
     requests naming another Host are refused.
     """
     live = LiveIndex(index_dir, allow_stale=allow_stale)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(live.close)
+
     app = FastAPI(title="citeqa", version=citeqa.__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json",
+                  openapi_url="/openapi.json", lifespan=lifespan,
                   description="Answers with cited passages from one citeqa index. The JSON of "
                               "/ask and /search is what `citeqa ask --json` and "
                               "`citeqa search --json` print.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 import citeqa
@@ -14,7 +13,8 @@ log = logging.getLogger("uvicorn.error")  # the server's log
 
 
 class LiveIndex:
-    """Holds the open `citeqa.Index` of `index_dir` and swaps in a fresh one after a rebuild.
+    """Holds the open `citeqa.Index` of `index_dir`; a watcher thread swaps in a fresh one
+    after a rebuild.
 
     Requests take `get()` once and use that object to the end, so a swap never changes the
     index under a request in flight; the old one is dropped when its last request finishes.
@@ -27,56 +27,54 @@ class LiveIndex:
         self.retry_after = retry_after
         self._index = citeqa.Index.open(self.index_dir, allow_stale=allow_stale)
         _warm_up(self._index)
-        self._lock = threading.Lock()
-        self._reloading = False
-        self._checked = time.monotonic()
         self.reloads = 0
         self.reload_error: str | None = None
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="citeqa-index-watch",
+                                         daemon=True)
+        self._watcher.start()
 
     def get(self) -> citeqa.Index:
-        """The newest loaded index; starts a reload (at most every `check_every` s) when the
-        index folder has a newer generation than the one loaded."""
-        index = self._index
-        now = time.monotonic()
-        if now - self._checked >= self.check_every:
-            with self._lock:
-                due = now - self._checked >= self.check_every and not self._reloading
-                if due:
-                    self._checked = now
-            if due and not index.is_current():
-                self._start_reload()
-        return index
+        """The newest loaded index."""
+        return self._index
 
-    def _start_reload(self) -> None:
-        with self._lock:
-            if self._reloading:
-                return
-            self._reloading = True
-        threading.Thread(target=self._reload, name="citeqa-reload", daemon=True).start()
+    def close(self) -> None:
+        """Stop watching for rebuilds."""
+        self._stop.set()
+        self._watcher.join(timeout=5)
 
-    def _reload(self) -> None:
-        failed = True
+    def _watch(self) -> None:
+        pause = self.check_every
+        while not self._stop.wait(pause):
+            try:
+                current = self._index.is_current()
+            except Exception:  # a bug: the watcher must outlive it
+                log.exception("citeqa: cannot tell whether the index was rebuilt")
+                current = True
+            # After a failed reload, wait longer: a damaged generation is not reopened in a loop.
+            pause = self.check_every if current or self._reload() else self.retry_after
+
+    def _reload(self) -> bool:
+        """Open the current generation and switch to it; False (and the old index kept) if it
+        cannot be opened."""
         try:
             # A corpus edited after this build still gets the newest index, marked stale in
             # its answers: the index it replaces is older still.
             fresh = citeqa.Index.open(self.index_dir, allow_stale=True)
             _warm_up(fresh)
-            self._index = fresh
-            self.reloads += 1
-            self.reload_error = None
-            failed = False
-            log.info("citeqa: loaded the rebuilt index at %s", self.index_dir)
         except (citeqa.CiteqaError, OSError) as err:
-            # Keep answering from the loaded index; try again after `retry_after` seconds.
             self.reload_error = " ".join(str(err).split())
             log.warning("citeqa: cannot load the rebuilt index: %s", self.reload_error)
+            return False
         except Exception as err:  # a bug: keep serving, and leave its traceback in the log
             self.reload_error = f"internal error: {type(err).__name__}"
             log.exception("citeqa: cannot load the rebuilt index")
-        finally:
-            with self._lock:
-                self._reloading = False
-                self._checked = time.monotonic() + (self.retry_after if failed else 0.0)
+            return False
+        self._index = fresh
+        self.reloads += 1
+        self.reload_error = None
+        log.info("citeqa: loaded the rebuilt index at %s", self.index_dir)
+        return True
 
 
 def _warm_up(index: citeqa.Index) -> None:
