@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+import citeqa
 from citeqa.cli import main
 
 MINISTER = "Who was Japan's defence minister at the meeting?"
 HIT_FIELDS = {"chunk_id", "source", "start", "end", "line_start", "line_end", "text", "score",
-              "bm25_rank", "dense_rank"}
+              "bm25_rank", "dense_rank", "page", "section"}
 CITATION_FIELDS = {"number", "source", "start", "end", "line_start", "line_end", "quote",
-                   "chunk_id", "score"}
+                   "chunk_id", "score", "passage_start", "passage_end", "page", "section"}
 
 
 def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
@@ -26,6 +27,10 @@ def test_ask_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str
     assert set(data) == {"question", "text", "abstained", "citations", "confidence", "stale"}
     assert data["abstained"] is False and "Nakatani" in data["text"]
     assert data["citations"] and all(set(c) == CITATION_FIELDS for c in data["citations"])
+    index = citeqa.Index.open(seed_index_dir)
+    for c in data["citations"]:                 # a citation is the answer sentence, exactly
+        assert index.text(c["source"])[c["start"]:c["end"]] == c["quote"]
+        assert c["passage_start"] <= c["start"] < c["end"] <= c["passage_end"] + len(c["quote"])
 
 
 def test_search_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,7 +44,11 @@ def test_human_output_shows_answer_and_citations(seed_index_dir: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", MINISTER, "--index", str(seed_index_dir)]) == 0
     out = capsys.readouterr().out
-    assert "Nakatani" in out and "[1] 000_481b1a0d08652fd3.txt, lines " in out
+    assert "Nakatani" in out
+    cited = [line for line in out.splitlines() if line.startswith("[1] ")]
+    assert cited and cited[0].startswith("[1] 000_481b1a0d08652fd3.txt:")
+    line = cited[0].split(":")[1]
+    assert line.replace("-", "").isdigit()
 
 
 def test_index_says_when_nothing_changed(seed_corpus: Path, seed_index_dir: Path,

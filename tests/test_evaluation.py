@@ -117,7 +117,7 @@ def test_citation_markers_do_not_count_as_answers() -> None:
 
 
 def _citation(start: int, end: int, source: str = "s.txt") -> Citation:
-    return Citation(1, source, start, end, 1, 1, "", 0, 0.0)
+    return Citation(1, source, start, end, 1, 1, "", 0, 0.0, start, end)
 
 
 def test_judge_answer_counts_abstention_as_wrong_and_relevant_citations() -> None:

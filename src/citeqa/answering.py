@@ -1,15 +1,17 @@
 """Extractive answers: pick the sentences of the best passages that answer the question, cite
-the passages, and abstain when even the best sentence is a weak match."""
+each sentence exactly, and abstain when even the best sentence is a weak match."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .answer_types import expected_type, lowercase_words, offers
+from .parsing import plain_text
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
 
@@ -19,29 +21,47 @@ _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
 
 @dataclass(frozen=True)
 class Sentence:
-    """A candidate answer sentence inside a retrieved passage, with its stored vector row."""
+    """A candidate answer sentence of a retrieved passage: its span and place in the document,
+    its text, and its row in the stored sentence table (for its vector)."""
 
     hit: Hit
     start: int
     end: int
     text: str
     row: int
+    line_start: int = 1
+    line_end: int = 1
+    page: int | None = None
+    section: str | None = None
 
 
-def candidate_sentences(hits: Sequence[Hit], ptr: np.ndarray, spans: np.ndarray
-                        ) -> list[Sentence]:
-    """The sentences of `hits` (chunk i's are rows ptr[i]:ptr[i+1] of `spans`), each span once,
-    best passage first."""
+class SentenceTable(Protocol):
+    """The stored sentences (`store.Tables` is one): chunk i's are rows ptr[i]:ptr[i+1]."""
+
+    sent_ptr: np.ndarray
+    sent_spans: np.ndarray
+    sent_meta: np.ndarray          # line_start, line_end, page (0: none), section (-1: none)
+    sent_vectors: np.ndarray
+
+    def sentence(self, row: int) -> str: ...
+
+    def section(self, i: int) -> str | None: ...
+
+
+def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sentence]:
+    """The sentences of `hits`, each span once, best passage first."""
     seen: set[tuple[str, int, int]] = set()
     out = []
     for hit in hits:
-        for row in range(int(ptr[hit.chunk_id]), int(ptr[hit.chunk_id + 1])):
-            start, end = (int(v) for v in spans[row])
+        for row in range(int(table.sent_ptr[hit.chunk_id]), int(table.sent_ptr[hit.chunk_id + 1])):
+            start, end = (int(v) for v in table.sent_spans[row])
             key = (hit.source, start, end)
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Sentence(hit, start, end, hit.text[start - hit.start:end - hit.start], row))
+            l0, l1, page, section = (int(v) for v in table.sent_meta[row])
+            out.append(Sentence(hit, start, end, table.sentence(row), row, l0, l1, page or None,
+                                table.section(section)))
     return out
 
 
@@ -104,42 +124,41 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scored: Scored, config: QueryOptions) -> Answer:
-    """The answer text with [n] markers and its citations, or an abstention."""
+    """The answer: each chosen sentence, markup stripped, followed by [n], where citation n
+    locates that sentence exactly; or an abstention citing the closest passages."""
     confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
     chosen = choose(scored, config)
     if not chosen:
-        cites = [_cite(n, h) for n, h in enumerate(hits[:3], start=1)]
+        cites = [_passage(n, h) for n, h in enumerate(hits[:3], start=1)]
         return Answer(question, NO_ANSWER, True, cites, confidence)
-    numbers: dict[int, int] = {}
-    parts = []
-    for i in chosen:
-        hit = sentences[i].hit
-        number = numbers.setdefault(hit.chunk_id, len(numbers) + 1)
-        parts.append(f"{sentences[i].text} [{number}]")
-    by_id = {s.hit.chunk_id: s.hit for s in sentences}
-    cites = [_cite(n, by_id[c]) for c, n in numbers.items()]
+    parts, cites = [], []
+    for number, i in enumerate(chosen, start=1):
+        s = sentences[i]
+        parts.append(f"{plain_text(s.text)} [{number}]")
+        cites.append(Citation(number, s.hit.source, s.start, s.end, s.line_start, s.line_end,
+                              s.text, s.hit.chunk_id, float(scored.scores[i]), s.hit.start,
+                              s.hit.end, s.page, s.section))
     return Answer(question, " ".join(parts), False, cites, confidence)
 
 
-def _cite(number: int, hit: Hit) -> Citation:
+def _passage(number: int, hit: Hit) -> Citation:
+    """A citation of a whole passage (what an abstention shows)."""
     return Citation(number, hit.source, hit.start, hit.end, hit.line_start, hit.line_end,
-                    hit.text, hit.chunk_id, hit.score)
+                    hit.text, hit.chunk_id, hit.score, hit.start, hit.end, hit.page, hit.section)
 
 
 @dataclass(frozen=True)
 class Answerer:
-    """Answers questions from retrieved passages: the stored sentence spans and vectors, and
-    the tokenizer that counts shared terms (built once when an index is opened)."""
+    """Answers questions from retrieved passages with the stored sentences, and the tokenizer
+    that counts shared terms (built once when an index is opened)."""
 
-    sent_ptr: np.ndarray
-    sent_spans: np.ndarray
-    sent_vectors: np.ndarray
+    table: SentenceTable
     tokenize: Callable[[str], list[str]]
 
     def answer(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
                options: QueryOptions) -> Answer:
         """The answer to `question` (whose unit vector is `vector`) from `hits`."""
-        sentences = candidate_sentences(hits, self.sent_ptr, self.sent_spans)
-        scored = score_sentences(question, vector, sentences, self.sent_vectors, self.tokenize,
-                                 options)
+        sentences = candidate_sentences(hits, self.table)
+        scored = score_sentences(question, vector, sentences, self.table.sent_vectors,
+                                 self.tokenize, options)
         return compose(question, hits, sentences, scored, options)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from .embedding import DIMENSION, MODEL_NAME, load_tokenizer, model_dir, token_c
 from .errors import CiteqaError, CorpusError, UsageError
 from .fileio import copy_atomic, sha256_file
 from .lexical import build_bm25, make_tokenizer
-from .sentences import sentence_spans
+from .segments import Segments, segment
 from .settings import BuildSettings
 from .staleness import fingerprint
 from .version import __version__, package_version
@@ -76,12 +75,12 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
         tokenizer = load_tokenizer()
         split = make_splitter(config.chunk_tokens, config.chunk_overlap, token_counter(tokenizer))
         chunks = chunk_documents(docs, split)
-        sentences = chunk_sentences(docs, chunks)
+        segments = segment(docs, chunks)
         cache = _cached_vectors(old) if not force else ({}, {})
         encoder_file = _ensure_encoder(index_dir)
-        embedded = embed_all(chunks, sentences, cache, batch_size, progress,
+        embedded = embed_all(chunks, segments, cache, batch_size, progress,
                              index_dir / encoder_file)
-        write_generation(index_dir, docs, chunks, sentences, embedded, config,
+        write_generation(index_dir, docs, chunks, segments, embedded, config,
                          _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file))
         _remove_other_encoders(index_dir, keep=encoder_file)
     return BuildReport(True, len(docs), len(chunks), embedded.embedded, embedded.reused,
@@ -89,61 +88,40 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
 
 
 def write_generation(index_dir: Path, docs: list[Document], chunks: list[Chunk],
-                     sentences: tuple[np.ndarray, np.ndarray], embedded: Embedded,
-                     config: BuildSettings,
+                     segments: Segments, embedded: Embedded, config: BuildSettings,
                      manifest: dict[str, Any]) -> None:
     """Write a complete new generation and make it current (call with the build lock held)."""
     gen = store.new_generation(index_dir)
     write_vectors(gen / "vectors.faiss", embedded.chunks, config)
-    store.write_tables(gen, make_tables(docs, chunks, sentences, embedded.sentences, config))
+    store.write_tables(gen, make_tables(docs, chunks, segments, embedded.sentences, config))
     store.commit(index_dir, gen, manifest)
 
 
-def make_tables(docs: list[Document], chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray],
+def _packed(texts: list[str]) -> tuple[np.ndarray, bytes]:
+    """Texts as UTF-8 back to back, and the byte offset where each starts (one more at the end)."""
+    encoded = [t.encode("utf-8") for t in texts]
+    ptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(e) for e in encoded])
+    return ptr, b"".join(encoded)
+
+
+def make_tables(docs: list[Document], chunks: list[Chunk], segments: Segments,
                 sentence_vectors: np.ndarray, config: BuildSettings) -> store.Tables:
-    """The chunk, sentence and BM25 tables for `chunks` of `docs`."""
+    """The chunk, sentence, document and BM25 tables for `chunks` of `docs`."""
     index_of = {d.source: i for i, d in enumerate(docs)}
     meta = np.array([[index_of[c.source], c.start, c.end, c.line_start, c.line_end]
                      for c in chunks], dtype=np.int64).reshape(-1, 5)
-    encoded = [c.text.encode("utf-8") for c in chunks]
-    text_ptr = np.zeros(len(chunks) + 1, dtype=np.int64)
-    text_ptr[1:] = np.cumsum([len(e) for e in encoded])
+    text_ptr, chunk_text = _packed([c.text for c in chunks])
+    sent_ptr, sent_text = _packed(segments.texts)
+    doc_ptr, doc_text = _packed([d.text for d in docs])
     tokenize = make_tokenizer(config.tokenizer)
     bm25 = build_bm25((tokenize(c.text) for c in chunks), config.bm25_k1, config.bm25_b,
                       config.bm25_epsilon)
     vocab = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
-    return store.Tables(meta, text_ptr, b"".join(encoded), sentences[0], sentences[1],
-                        sentence_vectors.astype(np.float16), bm25.ptr, bm25.docs, bm25.weights,
-                        vocab)
-
-
-def chunk_sentences(docs: list[Document], chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray]:
-    """For each chunk, the spans of the document sentences that overlap it, clipped to it."""
-    spans_of = {d.source: sentence_spans(d.text) for d in docs}
-    ptr = [0]
-    rows: list[tuple[int, int]] = []
-    for c in chunks:
-        spans = spans_of[c.source]
-        ends = [e for _, e in spans]
-        starts = [s for s, _ in spans]
-        lo, hi = bisect_right(ends, c.start), bisect_left(starts, c.end)
-        for s, e in spans[lo:hi]:
-            s, e = max(s, c.start), min(e, c.end)
-            if c.text[s - c.start:e - c.start].strip():
-                rows.append((s, e))
-        ptr.append(len(rows))
-    return (np.array(ptr, dtype=np.int64),
-            np.array(rows, dtype=np.int64).reshape(-1, 2))
-
-
-def sentence_texts(chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray]) -> list[str]:
-    """The text of every sentence row, cut from its chunk."""
-    ptr, spans = sentences
-    out = []
-    for i, c in enumerate(chunks):
-        for s, e in spans[ptr[i]:ptr[i + 1]]:
-            out.append(c.text[int(s) - c.start:int(e) - c.start])
-    return out
+    return store.Tables(meta, segments.chunk_loc, text_ptr, chunk_text, segments.ptr,
+                        segments.spans, segments.meta, sent_ptr, sent_text,
+                        sentence_vectors.astype(np.float16), doc_ptr, doc_text, bm25.ptr,
+                        bm25.docs, bm25.weights, vocab, segments.sections)
 
 
 def text_key(text: str) -> str:
@@ -154,10 +132,10 @@ def text_key(text: str) -> str:
 Cache = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
 
 
-def embed_all(chunks: list[Chunk], sentences: tuple[np.ndarray, np.ndarray], cache: Cache,
-              batch_size: int, progress: bool, encoder_path: Path) -> Embedded:
+def embed_all(chunks: list[Chunk], segments: Segments, cache: Cache, batch_size: int,
+              progress: bool, encoder_path: Path) -> Embedded:
     """Vectors for all chunks and sentences: cached ones reused, each new text embedded once."""
-    groups = ([c.text for c in chunks], sentence_texts(chunks, sentences))
+    groups = ([c.text for c in chunks], segments.texts)
     keys = tuple([text_key(t) for t in texts] for texts in groups)
     todo: dict[str, str] = {}
     for texts, ks, known in zip(groups, keys, cache, strict=True):
@@ -275,12 +253,8 @@ def _cached_vectors(old: tuple[dict[str, Any], Path] | None) -> Cache:
     except (CiteqaError, RuntimeError):
         return {}, {}
     chunks = {text_key(tables.text(i)): vectors[i] for i in range(tables.n_chunks)}
-    sentences: dict[str, np.ndarray] = {}
-    for i in range(tables.n_chunks):
-        text, start = tables.text(i), int(tables.chunk_meta[i, 1])
-        for row in range(int(tables.sent_ptr[i]), int(tables.sent_ptr[i + 1])):
-            s, e = (int(v) for v in tables.sent_spans[row])
-            sentences[text_key(text[s - start:e - start])] = tables.sent_vectors[row]
+    sentences = {text_key(tables.sentence(row)): tables.sent_vectors[row]
+                 for row in range(tables.sent_spans.shape[0])}
     return chunks, sentences
 
 

@@ -113,16 +113,14 @@ class Index:
         return store.current_generation(self.path) in (None, self.generation)
 
     def text(self, source: str) -> str:
-        """The text of `source` that every offset of its hits and citations refers to."""
-        if source not in self.retriever.sources:
-            raise KeyError(source)
-        from .documents import SourceFile, read_document
-
-        doc, notice = read_document(SourceFile(source, self.corpus / source))
-        if doc is None:
-            raise StaleIndexError(f"cannot read {source} of {self.corpus}: {notice}",
-                                  path=self.path, corpus=self.corpus)
-        return doc.text
+        """The text of `source` as indexed, which every offset of its hits and citations refers
+        to (for PDF, HTML and DOCX files, the text extracted from them); KeyError when the
+        index holds no such source."""
+        try:
+            i = self.retriever.sources.index(source)
+        except ValueError:
+            raise KeyError(source) from None
+        return self.retriever.tables.document(i)
 
     def passages(self) -> list[tuple[int, str, int, int]]:
         """Every indexed passage as (chunk id, source, start, end)."""
@@ -177,7 +175,7 @@ def _load(path: Path) -> tuple[dict[str, Any], Retriever, Answerer, Any]:
         raise store.corrupt(path, "chunks point past the list of sources", manifest)
     tokenize = make_tokenizer(settings.tokenizer)
     retriever = Retriever(tables, bm25, vectors, sources, tokenize)
-    answerer = Answerer(tables.sent_ptr, tables.sent_spans, tables.sent_vectors, tokenize)
+    answerer = Answerer(tables, tokenize)
     return manifest, retriever, answerer, encoder
 
 

@@ -20,6 +20,8 @@ class Hit:
     score: float
     bm25_rank: int | None = None
     dense_rank: int | None = None
+    page: int | None = None          # 1-based page of the passage's start (PDF)
+    section: str | None = None       # heading path at the passage's start, e.g. "Install > Linux"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -27,7 +29,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
-    """Citation [n]: the passage an answer sentence comes from, quoted exactly."""
+    """Citation [n]: the answer sentence, quoted exactly (`quote == text[start:end]` of the
+    source's text), and the passage it was found in. An abstention cites the closest passages,
+    whole."""
 
     number: int
     source: str
@@ -38,6 +42,10 @@ class Citation:
     quote: str
     chunk_id: int
     score: float
+    passage_start: int
+    passage_end: int
+    page: int | None = None
+    section: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -65,8 +65,9 @@ class Retriever:
             dense_rank: int | None = None) -> Hit:
         """A `Hit` for chunk row `chunk`."""
         src, start, end, l0, l1 = (int(v) for v in self.tables.chunk_meta[chunk])
+        page, section = (int(v) for v in self.tables.chunk_loc[chunk])
         return Hit(chunk, self.sources[src], start, end, l0, l1, self.tables.text(chunk),
-                   score, bm25_rank, dense_rank)
+                   score, bm25_rank, dense_rank, page or None, self.tables.section(section))
 
     def passages(self) -> list[tuple[int, str, int, int]]:
         """Every indexed passage as (chunk id, source, start, end)."""

@@ -8,11 +8,9 @@ pickle: arrays are `.npy` loaded with `allow_pickle=False`, text is UTF-8, metad
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
-from .fileio import TMP_SUFFIX, fsync_path, sha256_file, write_json_atomic
+from . import indexdir
+from .errors import IndexCorruptError, IndexFolderError, IndexNotFoundError
+from .fileio import fsync_path, sha256_file, write_json_atomic
 from .settings import BuildSettings
 
 FORMAT = "citeqa-index"
@@ -30,11 +29,13 @@ FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 GEN_PREFIX = "gen-"
-ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "sent_vectors", "bm25_ptr",
-          "bm25_docs", "bm25_weights")
-FILES = tuple(f"{a}.npy" for a in ARRAYS) + ("chunk_text.bin", "bm25_vocab.json",
-                                             "vectors.faiss")
-INT_ARRAYS = ("chunk_meta", "text_ptr", "sent_ptr", "sent_spans", "bm25_ptr", "bm25_docs")
+ARRAYS = ("chunk_meta", "chunk_loc", "text_ptr", "sent_ptr", "sent_spans", "sent_meta",
+          "sent_text_ptr", "sent_vectors", "doc_ptr", "bm25_ptr", "bm25_docs", "bm25_weights")
+BLOBS = ("chunk_text", "sent_text", "doc_text")          # UTF-8 texts back to back, in .bin files
+FILES = tuple(f"{a}.npy" for a in ARRAYS) + tuple(f"{b}.bin" for b in BLOBS) + (
+    "bm25_vocab.json", "sections.json", "vectors.faiss")
+INT_ARRAYS = ("chunk_meta", "chunk_loc", "text_ptr", "sent_ptr", "sent_spans", "sent_meta",
+              "sent_text_ptr", "doc_ptr", "bm25_ptr", "bm25_docs")
 REQUIRED = ("generation", "files", "settings", "sources", "chunk_count", "model")
 _GEN_NAME = re.compile(r"gen-[0-9a-f]{1,64}")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -45,15 +46,22 @@ class Tables:
     """Everything stored about the chunks, as arrays (row i is chunk id i)."""
 
     chunk_meta: np.ndarray    # int64 (n, 5): source index, start, end, line_start, line_end
+    chunk_loc: np.ndarray     # int64 (n, 2): page (0: none), section index (-1: none)
     text_ptr: np.ndarray      # int64 (n + 1): byte offsets of each chunk's text in chunk_text
     chunk_text: bytes | np.ndarray   # UTF-8 texts of all chunks, back to back
     sent_ptr: np.ndarray      # int64 (n + 1): chunk i's sentences are sent_spans[ptr[i]:ptr[i+1]]
-    sent_spans: np.ndarray    # int64 (m, 2): sentence start, end in the source file
+    sent_spans: np.ndarray    # int64 (m, 2): sentence start, end in the document's text
+    sent_meta: np.ndarray     # int64 (m, 4): line_start, line_end, page (0: none), section (-1)
+    sent_text_ptr: np.ndarray  # int64 (m + 1): byte offsets of each sentence in sent_text
+    sent_text: bytes | np.ndarray
     sent_vectors: np.ndarray  # float16 (m, dim): unit vectors of the sentences, for answers
+    doc_ptr: np.ndarray       # int64 (d + 1): byte offsets of each document's text in doc_text
+    doc_text: bytes | np.ndarray     # every document's text (extracted, for PDF, HTML, DOCX)
     bm25_ptr: np.ndarray
     bm25_docs: np.ndarray
     bm25_weights: np.ndarray
     bm25_vocab: list[str]
+    sections: list[str]       # heading paths ("Install > Linux") that chunk_loc and sent_meta name
 
     @property
     def n_chunks(self) -> int:
@@ -61,31 +69,109 @@ class Tables:
 
     def text(self, i: int) -> str:
         """Chunk i's text."""
-        lo, hi = int(self.text_ptr[i]), int(self.text_ptr[i + 1])
-        return bytes(self.chunk_text[lo:hi]).decode("utf-8")
+        return _slice(self.chunk_text, self.text_ptr, i)
+
+    def sentence(self, row: int) -> str:
+        """Sentence row `row`'s text."""
+        return _slice(self.sent_text, self.sent_text_ptr, row)
+
+    def document(self, i: int) -> str:
+        """Document i's whole text (what every offset into it refers to)."""
+        return _slice(self.doc_text, self.doc_ptr, i)
+
+    def section(self, i: int) -> str | None:
+        return self.sections[i] if 0 <= i < len(self.sections) else None
+
+
+def _slice(blob: bytes | np.ndarray, ptr: np.ndarray, i: int) -> str:
+    lo, hi = int(ptr[i]), int(ptr[i + 1])
+    return bytes(blob[lo:hi]).decode("utf-8")
 
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's build lock; a second build fails fast instead of waiting."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLockedError(f"another build is writing the index at {index_dir}",
-                                   path=index_dir) from None
+    """Claim the index folder (see `indexdir`: citeqa writes only into an empty folder or its
+    own index) and hold its build lock; a second build fails fast instead of waiting."""
+    with indexdir.building(index_dir, {"format": FORMAT, "format_version": FORMAT_VERSION}):
         yield
-    finally:
-        os.close(fd)
+
+
+def check_corpus(index_dir: Path, corpus: Path, force: bool = False) -> None:
+    """Refuse to build into `index_dir` when it is the corpus folder itself, or (unless
+    `force`) when it holds the index of another corpus folder that still exists; refuse the
+    root folder as a corpus."""
+    from .staleness import check_corpus_folder
+
+    check_corpus_folder(corpus)
+    if _same_folder(index_dir, corpus):
+        raise IndexFolderError(f"the index folder {index_dir} is the corpus folder; keep the "
+                               f"index in a folder of its own", path=index_dir)
+    old = _raw_manifest(index_dir).get("corpus")
+    if force or not isinstance(old, str):
+        return
+    old_corpus = (index_dir / old).resolve()
+    if old_corpus.is_dir() and not _same_folder(old_corpus, corpus):
+        raise IndexFolderError(f"the folder {index_dir} holds the index of another corpus, "
+                               f"{old_corpus}", path=index_dir, corpus=corpus, remedy="replace")
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def new_generation(index_dir: Path) -> Path:
-    """A fresh, empty generation folder (call with the build lock held)."""
-    gen = index_dir / f"{GEN_PREFIX}{uuid.uuid4().hex[:12]}"
+    """A fresh, empty generation folder, recorded in the folder's journal before it is made
+    (call with the build lock held)."""
+    name = f"{GEN_PREFIX}{uuid.uuid4().hex[:12]}"
+    indexdir.add_to_journal(index_dir, [name])
+    gen = index_dir / name
     gen.mkdir()
     return gen
+
+
+def write_faiss(path: Path, index: Any) -> None:
+    """Write a FAISS index through Python's file layer, so that a full disk raises an OSError
+    naming the cause and the file (FAISS's own writer raises a RuntimeError naming neither)."""
+    import faiss
+
+    with _naming(path), path.open("wb") as f:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))  # type: ignore[attr-defined]
+
+
+def save_array(path: Path, array: np.ndarray) -> None:
+    """`np.save` through Python's file layer (numpy writes a real file with fwrite, whose
+    failure says "N requested and M written", naming neither the cause nor the file)."""
+    with _naming(path), path.open("wb") as f:
+        np.save(_Sink(f), np.ascontiguousarray(array), allow_pickle=False)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """`path.write_bytes(data)`, an OSError naming the file."""
+    with _naming(path):
+        path.write_bytes(data)
+
+
+class _Sink:
+    """A writable that numpy does not take for a real file."""
+
+    def __init__(self, f: Any):
+        self.f = f
+
+    def write(self, data: bytes) -> int:
+        return int(self.f.write(data))
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as err:
+        if not err.filename:
+            err.filename = str(path)
+        raise
 
 
 def write_tables(gen: Path, tables: Tables) -> None:
@@ -93,39 +179,37 @@ def write_tables(gen: Path, tables: Tables) -> None:
     for name in ARRAYS:
         np.save(gen / f"{name}.npy", np.ascontiguousarray(getattr(tables, name)),
                 allow_pickle=False)
-    (gen / "chunk_text.bin").write_bytes(bytes(tables.chunk_text))
-    (gen / "bm25_vocab.json").write_text(json.dumps(tables.bm25_vocab, ensure_ascii=False),
-                                         encoding="utf-8")
+    for name in BLOBS:
+        (gen / f"{name}.bin").write_bytes(bytes(getattr(tables, name)))
+    for name in ("bm25_vocab", "sections"):
+        (gen / f"{name}.json").write_text(json.dumps(getattr(tables, name), ensure_ascii=False),
+                                          encoding="utf-8")
 
 
 def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
     """Checksum and fsync the generation, then atomically make it the current index."""
+    old_encoder = _raw_manifest(index_dir).get("encoder")
     manifest = dict(manifest, format=FORMAT, format_version=FORMAT_VERSION,
                     generation=gen.name, previous_generation=_current_generation(index_dir),
+                    previous_encoder=old_encoder.get("file") if isinstance(old_encoder, dict)
+                    and _is_rel_path(old_encoder.get("file")) else None,
                     files={})
     for path in sorted(gen.iterdir()):
         fsync_path(path)
         manifest["files"][path.name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
     fsync_path(gen)
-    write_json_atomic(index_dir / MANIFEST, manifest)
+    with _naming(index_dir / MANIFEST):
+        write_json_atomic(index_dir / MANIFEST, manifest)
     remove_unused(index_dir, keep=gen.name)
 
 
-def remove_unused(index_dir: Path, keep: str | None) -> None:
-    """Delete generation folders and temporary files that no manifest names (left by a killed
-    build); call with the build lock held.
-
-    When `keep` is the current generation, the one it replaced is kept too: a reader that read
-    the manifest just before the switch may still be loading it.
+def remove_unused(index_dir: Path, keep: str | None = None) -> None:
+    """Delete the generation folders and encoder exports that builds made here and that no
+    manifest uses any more (left by a killed build, or replaced), and temporary files; call
+    with the build lock held. The current generation and encoder stay, and so do the ones they
+    replaced: a reader that read the manifest just before the switch may still be loading them.
     """
-    names = {keep}
-    if keep is not None and _raw_manifest(index_dir).get("generation") == keep:
-        names.add(_current_generation(index_dir, "previous_generation"))
-    for path in index_dir.iterdir():
-        if path.name.startswith(GEN_PREFIX) and path.name not in names:
-            shutil.rmtree(path, ignore_errors=True)
-        elif path.name.startswith(".") and path.name.endswith(TMP_SUFFIX):
-            path.unlink(missing_ok=True)
+    indexdir.remove_unused(index_dir, [keep] if keep else [])
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
@@ -177,24 +261,43 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
     return gen
 
 
+def verify_encoder(index_dir: Path, manifest: dict[str, Any]) -> None:
+    """Check the index's encoder export against the size and sha256 its manifest records."""
+    entry = manifest.get("encoder")
+    if not isinstance(entry, dict) or not _is_rel_path(entry.get("file")):
+        raise corrupt(index_dir, "its manifest names no encoder export", manifest)
+    path = index_dir / entry["file"]
+    problem = _file_problem(path, entry) if _has(entry, sha256=_is_str, size=_is_int) else \
+        "has no recorded size and checksum"
+    if problem:
+        raise corrupt(index_dir, f"its encoder export {entry['file']} {problem}", manifest)
+
+
 def load_tables(gen: Path, n_chunks: int, mmap: bool = True) -> Tables:
     """Load a generation's tables and refuse them when their row counts disagree."""
     try:
         arrays = {a: np.load(gen / f"{a}.npy", mmap_mode="r" if mmap else None,
                              allow_pickle=False)
                   for a in ARRAYS}
-        vocab = json.loads((gen / "bm25_vocab.json").read_text(encoding="utf-8"))
-        text_path = gen / "chunk_text.bin"
-        text: bytes | np.ndarray = (np.memmap(text_path, dtype=np.uint8, mode="r")
-                                    if mmap and text_path.stat().st_size else
-                                    text_path.read_bytes())
+        lists = {name: json.loads((gen / f"{name}.json").read_text(encoding="utf-8"))
+                 for name in ("bm25_vocab", "sections")}
+        blobs = {name: _blob(gen / f"{name}.bin", mmap) for name in BLOBS}
     except (OSError, ValueError) as err:
         raise corrupt(gen.parent, f"a table cannot be read ({err})") from None
-    if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
-        raise corrupt(gen.parent, "its BM25 vocabulary is not a list of terms")
-    tables = Tables(chunk_text=text, bm25_vocab=vocab, **arrays)
+    for name, values in lists.items():
+        if not isinstance(values, list) or not all(isinstance(t, str) for t in values):
+            raise corrupt(gen.parent, f"its {name} is not a list of strings")
+    fields: dict[str, Any] = {**arrays, **blobs, **lists}
+    tables = Tables(**fields)
     _check_shapes(gen.parent, tables, n_chunks)
     return tables
+
+
+def _blob(path: Path, mmap: bool) -> bytes | np.ndarray:
+    """A .bin text file, memory-mapped when asked (an empty file cannot be mapped)."""
+    if mmap and path.stat().st_size:
+        return np.memmap(path, dtype=np.uint8, mode="r")
+    return path.read_bytes()
 
 
 # ---- checks ---------------------------------------------------------------------------------
@@ -225,6 +328,7 @@ def _is_gen_name(value: Any) -> bool:
 _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
     "generation": _is_gen_name,
     "previous_generation": lambda v: v is None or _is_gen_name(v),
+    "previous_encoder": lambda v: v is None or _is_rel_path(v),
     "files": lambda v: isinstance(v, dict) and all(
         isinstance(k, str) and _FILE_NAME.fullmatch(k) and _has(e, sha256=_is_str, size=_is_int)
         for k, e in v.items()),
@@ -265,11 +369,22 @@ def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
         problems.append(f"chunk table has shape {t.chunk_meta.shape}")
     if t.text_ptr.shape != (n + 1,) or int(t.text_ptr[-1]) != len(t.chunk_text):
         problems.append("chunk text offsets disagree with the text file")
+    if t.chunk_loc.shape != (n, 2):
+        problems.append(f"chunk locations have shape {t.chunk_loc.shape}")
     if t.sent_ptr.shape != (n + 1,) or t.sent_spans.ndim != 2 or t.sent_spans.shape[1] != 2 \
             or int(t.sent_ptr[-1]) != t.sent_spans.shape[0]:
         problems.append("sentence table disagrees with the chunk table")
-    elif t.sent_vectors.ndim != 2 or t.sent_vectors.shape[0] != t.sent_spans.shape[0]:
-        problems.append("sentence vectors disagree with the sentence table")
+    else:
+        m = t.sent_spans.shape[0]
+        if t.sent_vectors.ndim != 2 or t.sent_vectors.shape[0] != m:
+            problems.append("sentence vectors disagree with the sentence table")
+        if t.sent_meta.shape != (m, 4) or t.sent_text_ptr.shape != (m + 1,) \
+                or int(t.sent_text_ptr[-1]) != len(t.sent_text):
+            problems.append("sentence texts disagree with the sentence table")
+    if t.doc_ptr.ndim != 1 or not len(t.doc_ptr) or int(t.doc_ptr[-1]) != len(t.doc_text):
+        problems.append("document texts disagree with their offsets")
+    elif n and int(t.chunk_meta[:, 0].max()) >= len(t.doc_ptr) - 1:
+        problems.append("chunks point past the stored documents")
     if t.bm25_ptr.shape != (len(t.bm25_vocab) + 1,) or t.bm25_docs.ndim != 1 \
             or t.bm25_weights.shape != t.bm25_docs.shape \
             or int(t.bm25_ptr[-1]) != t.bm25_docs.shape[0]:

@@ -35,6 +35,13 @@ def advice(err: CiteqaError, index_arg: str | None = None) -> str:
     if err.remedy == "refresh":
         return (f"{message}; refresh it with `citeqa index --index {path}` (or answer from the "
                 f"old index with `--index {path} --allow-stale`)")
+    if err.remedy == "elsewhere":
+        return f"{message}; pass an empty or new folder with `--index DIR`"
+    if err.remedy == "replace":
+        corpus = corpus or "CORPUS "
+        return (f"{message}; index {corpus}into a folder of its own with `citeqa index "
+                f"{corpus}--index DIR`, or replace this index with `citeqa index {corpus}--index "
+                f"{path} --force`")
     if err.remedy == "wait":
         return f"{message} (another `citeqa index`); wait for it to finish and run the command again"
     if err.remedy == "reinstall":
@@ -58,15 +65,20 @@ def show_answer(answer: Answer, as_json: bool) -> None:
     print()
     print("Closest passages:" if answer.abstained else "Sources:")
     for c in answer.citations:
-        print(f"[{c.number}] {c.source}, lines {_lines(c.line_start, c.line_end)} "
-              f"(characters {c.start}-{c.end})")
-        print(textwrap.indent(shorten(c.quote, 400), "    "))
+        print(f"[{c.number}] {where(c.source, c.line_start, c.line_end, c.page, c.section)}")
+        print(textwrap.indent(shorten(c.quote, 400 if answer.abstained else 1000), "    "))
+
+
+def where(source: str, first: int, last: int, page: int | None, section: str | None) -> str:
+    """`file:line` (or `file:first-last`), then page and section when known."""
+    place = ", ".join(([f"p. {page}"] if page else []) + ([section] if section else []))
+    return f"{source}:{_lines(first, last)}" + (f" ({place})" if place else "")
 
 
 def show_hits(hits: list[Hit]) -> None:
     for rank, hit in enumerate(hits, start=1):
-        print(f"{rank:>2}. {hit.source}:{_lines(hit.line_start, hit.line_end)} "
-              f"[{hit.start}:{hit.end}]  score {hit.score:.4f}")
+        print(f"{rank:>2}. {where(hit.source, hit.line_start, hit.line_end, hit.page, hit.section)}"
+              f"  score {hit.score:.4f}")
         print(textwrap.indent(shorten(hit.text, 300), "    "))
     if not hits:
         print("no passage matches")
