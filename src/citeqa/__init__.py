@@ -7,6 +7,7 @@ from .errors import (
     CiteqaError,
     CorpusError,
     IndexCorruptError,
+    IndexFolderError,
     IndexLockedError,
     IndexNotFoundError,
     ModelError,
@@ -21,6 +22,7 @@ from .version import __version__
 
 __all__ = [
     "Answer", "BuildSettings", "Citation", "CiteqaError", "CorpusError", "Hit", "Index",
-    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "ModelError", "QueryOptions",
-    "QuestionSetError", "StaleIndexError", "UsageError", "__version__",
+    "IndexCorruptError", "IndexFolderError", "IndexLockedError", "IndexNotFoundError",
+    "ModelError", "QueryOptions", "QuestionSetError", "StaleIndexError", "UsageError",
+    "__version__",
 ]

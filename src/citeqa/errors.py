@@ -80,3 +80,11 @@ class QuestionSetError(CiteqaError):
     """The question set is missing, malformed, or does not match its corpus."""
 
     exit_code = 9
+
+
+class IndexFolderError(CiteqaError):
+    """The index folder is not citeqa's to write: it holds other files and no citeqa index,
+    it is the corpus folder, or it holds the index of another corpus (remedy "replace")."""
+
+    exit_code = 10
+    remedy = "elsewhere"

@@ -1,0 +1,147 @@
+"""The encoder export (the model as ONNX) on disk, named by its content and never replaced in
+place.
+
+It is made once per model into the user cache folder (`CITEQA_CACHE_DIR`, default
+~/.cache/citeqa) and copied into each index. In both places the file name holds the first 16
+hex digits of the file's sha256, so a file that does not hash to its name is damaged: a damaged
+cached export is made again, a damaged copy in an index is copied again. A rebuild that needs
+another export writes a new file, so a reader of the previous index keeps reading its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import stat
+import time
+from pathlib import Path
+
+from . import indexdir
+from .errors import CiteqaError, ModelError
+from .fileio import fsync_path, sha256_file, temp_name
+
+EXPORT_VERSION = 2      # bump when embedding.export_onnx changes what it writes
+DIGITS = 16             # hex digits of the sha256 in a file name
+STALE_TEMP_SECONDS = 3600
+_WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
+
+def cache_dir() -> Path:
+    """Where derived model files are cached between indexes."""
+    env = os.environ.get("CITEQA_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "citeqa"
+
+
+def model_key() -> str:
+    """The installed model's weights (first 16 hex digits of their sha256) and the export
+    version: what an export is made from."""
+    from .embedding import model_dir
+
+    weights = model_dir() / "model.safetensors"
+    key = sha256_file(weights)[:DIGITS] if weights.is_file() else "model"
+    return f"{key}-e{EXPORT_VERSION}"
+
+
+def sound(path: Path) -> str | None:
+    """The sha256 of `path` when it is a regular file (not a link) whose content matches the
+    digits in its name (`…-<16 hex>.onnx` or `<16 hex>.onnx`), else None."""
+    match = re.search(r"([0-9a-f]{16})\.onnx$", path.name)
+    try:
+        if match is None or not stat.S_ISREG(path.lstat().st_mode):
+            return None
+        digest = sha256_file(path)
+    except OSError:
+        return None
+    return digest if digest.startswith(match.group(1)) else None
+
+
+def cached_export() -> tuple[Path, str]:
+    """A sound export of the installed model in the cache folder and its sha256, made (about a
+    minute) when there is none."""
+    folder = cache_dir()
+    key = model_key()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in sorted(folder.glob(f"{key}-*.onnx")):
+            digest = sound(path)
+            if digest is not None:
+                return path, digest
+            if not path.is_symlink():
+                path.unlink(missing_ok=True)  # damaged (truncated, changed): made again below
+        _remove_stale_temps(folder)
+    except OSError as err:
+        raise _cache_error(folder, err) from None
+    return _export(folder, key)
+
+
+def _export(folder: Path, key: str) -> tuple[Path, str]:
+    from .embedding import export_onnx
+
+    tmp = temp_name(folder / f"{key}.onnx")
+    try:
+        export_onnx(tmp)
+        digest = sha256_file(tmp)
+        path = folder / f"{key}-{digest[:DIGITS]}.onnx"
+        os.replace(tmp, path)
+    except OSError as err:
+        raise _cache_error(folder, err) from None
+    except ModelError:
+        raise
+    except Exception as err:  # torch and onnx raise their own errors when a write fails
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CiteqaError(f"cannot export the model into the cache folder {folder}: {detail}",
+                          path=folder) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return path, digest
+
+
+def _cache_error(folder: Path, err: OSError) -> CiteqaError:
+    where = f" ({err.filename})" if err.filename else ""
+    return CiteqaError(f"cannot write the model export into the cache folder {folder}: "
+                       f"{err.strerror or err}{where}", path=folder)
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Temporary files of exports that were killed (older than an hour, so not another
+    build's export in progress)."""
+    now = time.time()
+    for path in folder.glob(".*.onnx.*.tmp*"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                path.unlink()
+
+
+def in_index(index_dir: Path) -> str:
+    """The index's copy of the encoder export, as a path relative to `index_dir`
+    (`encoder/<16 hex>.onnx`): a sound copy is kept, else the cached export is copied in
+    under a new name that the journal records first (call with the build lock held)."""
+    cached, digest = cached_export()
+    rel = f"{indexdir.ENCODER_DIR}/{digest[:DIGITS]}.onnx"
+    dest = index_dir / rel
+    if sound(dest) == digest:
+        return rel
+    indexdir.encoder_folder(index_dir)
+    indexdir.add_to_journal(index_dir, [rel])
+    tmp = temp_name(dest)
+    try:
+        shutil.copyfile(cached, tmp)
+        fsync_path(tmp)
+        os.replace(tmp, dest)  # only over a damaged copy of the same content
+    except OSError as err:
+        if not err.filename or err.errno in _WRITE_ERRORS:  # shutil names the source first
+            err.filename, err.filename2 = str(dest), None
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    fsync_path(dest.parent)
+    return rel
