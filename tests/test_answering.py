@@ -35,7 +35,7 @@ class Table:
 
     sent_ptr = np.array([0, 2, 3])
     sent_spans = np.array([[100, 123], [124, 154], [0, 26]])
-    sent_meta = np.array([[3, 3, 0, -1], [3, 4, 2, 0], [1, 1, 0, -1]])
+    sent_meta = np.array([[3, 3, 0, -1, 1], [3, 4, 2, 0, 1], [1, 1, 0, -1, 1]])
     sent_vectors = np.eye(3, dtype=np.float16)
     texts = (TEXT_A[:23], TEXT_A[24:], TEXT_B)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .answer_types import expected_type, lowercase_words, offers
 from .parsing import plain_text
+from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
 
@@ -33,6 +34,7 @@ class Sentence:
     line_end: int = 1
     page: int | None = None
     section: str | None = None
+    kind: str = "paragraph"        # the kind of block it is in: heading, list_item, code, ...
 
 
 class SentenceTable(Protocol):
@@ -40,7 +42,7 @@ class SentenceTable(Protocol):
 
     sent_ptr: np.ndarray
     sent_spans: np.ndarray
-    sent_meta: np.ndarray          # line_start, line_end, page (0: none), section (-1: none)
+    sent_meta: np.ndarray          # line_start, line_end, page (0: none), section (-1), kind
     sent_vectors: np.ndarray
 
     def sentence(self, row: int) -> str: ...
@@ -59,9 +61,10 @@ def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sente
             if key in seen:
                 continue
             seen.add(key)
-            l0, l1, page, section = (int(v) for v in table.sent_meta[row])
+            l0, l1, page, section, kind = (int(v) for v in table.sent_meta[row])
             out.append(Sentence(hit, start, end, table.sentence(row), row, l0, l1, page or None,
-                                table.section(section)))
+                                table.section(section), KINDS[kind] if 0 <= kind < len(KINDS)
+                                else "paragraph"))
     return out
 
 
@@ -72,9 +75,11 @@ def overlap(question_terms: set[str], sentence_terms: set[str]) -> float:
     return len(question_terms & sentence_terms) / len(question_terms)
 
 
-def is_heading(text: str) -> bool:
-    """A line with no closing punctuation (a title, caption or address) is not an answer."""
-    return not _CLOSED.search(text.rstrip())
+def is_heading(text: str, kind: str = "paragraph") -> bool:
+    """A heading, a question, or a line with no closing punctuation (a title, caption or
+    address) is not an answer."""
+    text = text.rstrip()
+    return kind == "heading" or text.endswith("?") or not _CLOSED.search(text)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
     common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
-    heading = np.array([is_heading(s.text) for s in sentences], dtype=np.float64)
+    heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind)

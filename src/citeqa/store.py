@@ -51,7 +51,8 @@ class Tables:
     chunk_text: bytes | np.ndarray   # UTF-8 texts of all chunks, back to back
     sent_ptr: np.ndarray      # int64 (n + 1): chunk i's sentences are sent_spans[ptr[i]:ptr[i+1]]
     sent_spans: np.ndarray    # int64 (m, 2): sentence start, end in the document's text
-    sent_meta: np.ndarray     # int64 (m, 4): line_start, line_end, page (0: none), section (-1)
+    sent_meta: np.ndarray     # int64 (m, 5): line_start, line_end, page (0: none), section (-1),
+                              # block kind (an index into parsing.structure.KINDS)
     sent_text_ptr: np.ndarray  # int64 (m + 1): byte offsets of each sentence in sent_text
     sent_text: bytes | np.ndarray
     sent_vectors: np.ndarray  # float16 (m, dim): unit vectors of the sentences, for answers
@@ -177,13 +178,12 @@ def _naming(path: Path) -> Iterator[None]:
 def write_tables(gen: Path, tables: Tables) -> None:
     """Write the chunk, sentence and BM25 tables into a generation folder."""
     for name in ARRAYS:
-        np.save(gen / f"{name}.npy", np.ascontiguousarray(getattr(tables, name)),
-                allow_pickle=False)
+        save_array(gen / f"{name}.npy", getattr(tables, name))
     for name in BLOBS:
-        (gen / f"{name}.bin").write_bytes(bytes(getattr(tables, name)))
+        write_bytes(gen / f"{name}.bin", bytes(getattr(tables, name)))
     for name in ("bm25_vocab", "sections"):
-        (gen / f"{name}.json").write_text(json.dumps(getattr(tables, name), ensure_ascii=False),
-                                          encoding="utf-8")
+        write_bytes(gen / f"{name}.json",
+                    json.dumps(getattr(tables, name), ensure_ascii=False).encode("utf-8"))
 
 
 def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
@@ -378,7 +378,7 @@ def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
         m = t.sent_spans.shape[0]
         if t.sent_vectors.ndim != 2 or t.sent_vectors.shape[0] != m:
             problems.append("sentence vectors disagree with the sentence table")
-        if t.sent_meta.shape != (m, 4) or t.sent_text_ptr.shape != (m + 1,) \
+        if t.sent_meta.shape != (m, 5) or t.sent_text_ptr.shape != (m + 1,) \
                 or int(t.sent_text_ptr[-1]) != len(t.sent_text):
             problems.append("sentence texts disagree with the sentence table")
     if t.doc_ptr.ndim != 1 or not len(t.doc_ptr) or int(t.doc_ptr[-1]) != len(t.doc_text):
