@@ -314,4 +314,5 @@ def test_exit_codes_are_distinct() -> None:
     assert len(set(codes)) == len(codes) and not {0, 130} & set(codes)
     assert {c.__name__: c.exit_code for c in classes} == {
         "CiteqaError": 1, "UsageError": 2, "CorpusError": 3, "IndexNotFoundError": 4, "IndexCorruptError": 5,
-        "StaleIndexError": 6, "IndexLockedError": 7, "ModelError": 8, "QuestionSetError": 9}
+        "StaleIndexError": 6, "IndexLockedError": 7, "ModelError": 8, "QuestionSetError": 9,
+        "IndexFolderError": 10}

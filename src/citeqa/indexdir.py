@@ -48,25 +48,34 @@ def claim(index_dir: Path, marker: dict[str, Any]) -> Claim:
     """Check that citeqa may write into `index_dir` (new, empty, or marked as a citeqa index,
     or an index built before markers existed), creating and marking it when needed."""
     result = Claim(created=_make_folders(index_dir))
-    if not result.created:
-        if not index_dir.is_dir():
-            raise IndexFolderError(f"the index folder {index_dir} is a file, not a folder",
-                                   path=index_dir)
-        if is_marked(index_dir, marker["format"]):
-            return result
-        legacy = _raw_json(index_dir / MANIFEST)
-        if legacy.get("format") == marker["format"]:
-            add_to_journal(index_dir, [r for r in references(legacy)
-                                       if os.path.lexists(index_dir / r)])
-        else:
-            foreign = sorted(n for n in os.listdir(index_dir) if n not in _OWN)
-            if foreign:
-                shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more"
-                                                  if len(foreign) > 3 else "")
-                raise IndexFolderError(
-                    f"the folder {index_dir} is not empty and holds no citeqa index (it holds "
-                    f"{shown}); citeqa writes only into an empty folder or its own index",
-                    path=index_dir)
+    if result.created:
+        _mark(index_dir, marker, result)
+        return result
+    if not index_dir.is_dir():
+        raise IndexFolderError(f"the index folder {index_dir} is a file, not a folder",
+                               path=index_dir)
+    manifest = _raw_json(index_dir / MANIFEST)
+    ours = manifest.get("format") == marker["format"]
+    if not ours and not is_marked(index_dir, marker["format"]):
+        foreign = sorted(n for n in os.listdir(index_dir) if n not in _OWN)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more"
+                                              if len(foreign) > 3 else "")
+            raise IndexFolderError(
+                f"the folder {index_dir} is not empty and holds no citeqa index (it holds "
+                f"{shown}); citeqa writes only into an empty folder or its own index",
+                path=index_dir)
+    if ours and not os.path.lexists(index_dir / JOURNAL):
+        # an index built before the journal: what its manifest uses is citeqa's to delete later
+        add_to_journal(index_dir, [r for r in references(manifest)
+                                   if os.path.lexists(index_dir / r)])
+    if not is_marked(index_dir, marker["format"]):
+        _mark(index_dir, marker, result)
+    return result
+
+
+def _mark(index_dir: Path, marker: dict[str, Any], result: Claim) -> None:
+    """Write the marker file; when that fails, remove the folders this claim created."""
     try:
         with naming(index_dir / MARKER):
             write_atomic(index_dir / MARKER,
@@ -77,7 +86,6 @@ def claim(index_dir: Path, marker: dict[str, Any]) -> Claim:
                 folder.rmdir()
         raise
     result.marked = True
-    return result
 
 
 def is_marked(index_dir: Path, fmt: str) -> bool:
