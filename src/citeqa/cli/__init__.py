@@ -59,7 +59,11 @@ def parser() -> argparse.ArgumentParser:
     ix.add_argument("corpus", nargs="?", help=f"corpus folder (default: the index's own, "
                                               f"else {DEFAULT_CORPUS}/)")
     _index_arg(ix)
-    ix.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    how = ix.add_mutually_exclusive_group()
+    how.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    how.add_argument("--verify", action="store_true",
+                     help="write nothing: check every index file and the encoder against their "
+                          "sha256 and hash every corpus file (exit 5 damaged, 6 out of date)")
     ix.add_argument("--chunk-tokens", type=int, help="chunk size in word pieces")
     ix.add_argument("--chunk-overlap", type=int, help="chunk overlap in word pieces")
     ix.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -91,7 +95,9 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated modes")
     ev.add_argument("--k", type=int, default=10,
                     help="ranking depth (at least 10; metrics are reported at 10)")
-    ev.add_argument("--out", default="eval/results", help="folder for the results")
+    ev.add_argument("--out", default="eval/runs",
+                    help="folder for the results (default eval/runs/, not committed; "
+                         "eval/results/ holds the results the README quotes)")
     ev.add_argument("--limit-docs", type=int, default=None,
                     help="use only the first N documents (sorted by name) and their questions")
     ev.add_argument("--set", dest="set_name", default=None,

@@ -6,8 +6,9 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import CiteqaError
+from ..errors import CiteqaError, StaleIndexError
 from ..settings import BuildSettings
+from ..staleness import verify_index
 from ..store import read_manifest
 from .options import DEFAULT_CORPUS
 from .output import note, print_json
@@ -17,6 +18,8 @@ def run(args: argparse.Namespace) -> int:
     from ..building import build  # the chunker and encoder export: not needed to answer
 
     index_dir = Path(args.index)
+    if args.verify:
+        return verify(index_dir, args.json)
     settings = BuildSettings()
     corpus = args.corpus
     try:
@@ -47,4 +50,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{index_dir}/ is up to date ({report.documents} documents, {report.chunks} "
               f"chunks): nothing to do")
+    return 0
+
+
+def verify(index_dir: Path, as_json: bool) -> int:
+    """`citeqa index --verify`: every checksum and every corpus file, nothing written."""
+    manifest, changes = verify_index(index_dir)
+    corpus = (index_dir / str(manifest.get("corpus", ""))).resolve()
+    if changes:
+        raise StaleIndexError(f"the index at {index_dir} is sound but out of date: "
+                              f"{changes.summary()}", path=index_dir, corpus=corpus)
+    files, sources = len(manifest["files"]) + 1, len(manifest.get("seen", {}))
+    if as_json:
+        print_json({"index": str(index_dir), "corpus": str(corpus), "sound": True,
+                    "up_to_date": True, "index_files": files, "corpus_files": sources})
+    else:
+        print(f"{index_dir}/ is sound and up to date: {files} index files (the encoder export "
+              f"included) match their sha256, and {sources} corpus files hash as indexed")
     return 0

@@ -54,13 +54,15 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def show_answer(answer: Answer, as_json: bool) -> None:
-    """An answer with its numbered sources, or as one JSON document."""
+def show_answer(answer: Answer, as_json: bool, index: str = "DIR") -> None:
+    """An answer with its numbered sources, or as one JSON document; `index` is the index
+    folder, for the hint on refreshing a stale one."""
     if as_json:
         print_json(answer.to_dict())
         return
     if answer.stale:
-        print("(answered from an out-of-date index: run `citeqa index` to refresh it)")
+        print(f"(answered from an out-of-date index: run `citeqa index --index {index}` to "
+              f"refresh it)")
     print(textwrap.fill(answer.text, 100))
     print()
     print("Closest passages:" if answer.abstained else "Sources:")

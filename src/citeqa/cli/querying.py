@@ -27,7 +27,7 @@ def search(args: argparse.Namespace) -> int:
 def ask(args: argparse.Namespace) -> int:
     index = _open(args, build_default=args.index == DEFAULT_INDEX)
     if args.question is not None:
-        show_answer(index.ask(args.question, k=args.k, mode=args.mode), args.json)
+        show_answer(index.ask(args.question, k=args.k, mode=args.mode), args.json, args.index)
         return 0
     _warn_stale(index)
     if sys.stdin.isatty():
@@ -43,7 +43,7 @@ def ask(args: argparse.Namespace) -> int:
         if not line.strip():
             return 0
         try:
-            show_answer(index.ask(line, k=args.k, mode=args.mode), args.json)
+            show_answer(index.ask(line, k=args.k, mode=args.mode), args.json, args.index)
         except UsageError as err:
             fail(str(err))
 
