@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from index_tools import assert_one_line_error, manifest, run_cli
+from test_interrupted_build import _pausing, _stopped, _wait_until
+
+import citeqa
 from citeqa.documents import find_sources
-from citeqa.staleness import Watch, compare, fingerprint
+from citeqa.errors import StaleIndexError
+from citeqa.staleness import RACY_SECONDS, Watch, compare, fingerprint
 
 
 def _settled(path: Path) -> dict[str, Any]:
@@ -117,3 +126,61 @@ def test_entries_of_older_indexes_are_hashed(tmp_path: Path) -> None:
     entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
              "sha256": hashlib.sha256(b"other").hexdigest()}
     assert compare(tmp_path, {"a.txt": entry}).changed == ["a.txt"]
+
+
+# ---- through real builds --------------------------------------------------------------------
+TEXTS = {"bridge.txt": "The bridge opened in 1932. Its towers are granite.\n",
+         "tides.txt": "The harbour has two high tides a day. Boats wait for the flood tide.\n"}
+
+
+def _write(corpus: Path) -> Path:
+    corpus.mkdir()
+    for name, text in TEXTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    return corpus
+
+
+@pytest.mark.model
+def test_a_file_rewritten_during_a_build_makes_the_index_stale(
+        tmp_path: Path, seed_index_dir: Path) -> None:
+    """Issue case 4: a file rewritten while the build ran was indexed with its old text but
+    recorded with its new state, so `ask` answered from the old text with `stale: false`."""
+    corpus, index = _write(tmp_path / "corpus"), tmp_path / "index"
+    proc = subprocess.Popen(_pausing(("citeqa.documents:parse_document", "before"), corpus, index,
+                                     force=False), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait_until(proc, lambda: _stopped(proc)), proc.stderr.read() if proc.stderr else ""
+        (corpus / "bridge.txt").write_text("The bridge closed in 1990 for repairs to its deck.\n",
+                                           encoding="utf-8")
+        proc.send_signal(signal.SIGCONT)
+        assert proc.wait(timeout=300) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+    with pytest.raises(StaleIndexError, match="1 changed \\(bridge.txt\\)"):
+        citeqa.Index.open(index)
+    answer = citeqa.Index.open(index, allow_stale=True).ask("When did the bridge open?")
+    assert answer.stale
+    assert not citeqa.Index.build(corpus, index).changes
+    fresh = citeqa.Index.open(index).search("When did the bridge close?", k=1)[0]
+    assert fresh.text == (corpus / "bridge.txt").read_text(encoding="utf-8")[fresh.start:fresh.end]
+
+
+@pytest.mark.model
+def test_a_same_size_edit_behind_the_old_mtime_is_stale(
+        tmp_path: Path, seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue case 5: an edit with the same size and mtime (`touch -d`) was not detected."""
+    corpus, index = _write(tmp_path / "corpus"), tmp_path / "index"
+    time.sleep(RACY_SECONDS + 0.2)   # so the build trusts the files' times
+    assert run_cli(["index", str(corpus), "--index", str(index), "--quiet"], capsys)[0] == 0
+    assert not any(e["racy"] for e in manifest(index)["seen"].values())
+    path = corpus / "bridge.txt"
+    old = path.stat()
+    path.write_text(TEXTS["bridge.txt"].replace("1932", "1934"), encoding="utf-8")
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    code, out, err = run_cli(["ask", "When did the bridge open?", "--index", str(index)], capsys)
+    assert code == StaleIndexError.exit_code and out == ""
+    assert_one_line_error(err, "1 changed (bridge.txt)")
+    os.utime(corpus / "tides.txt")
+    code, _, err = run_cli(["index", "--index", str(index), "--verify"], capsys)
+    assert code == StaleIndexError.exit_code and "bridge.txt" in err

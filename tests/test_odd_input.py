@@ -3,16 +3,19 @@ nested a thousand deep, file names that are not UTF-8, the root folder as a corp
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from index_tools import assert_one_line_error, clone, edit_manifest, run_cli
 
+import citeqa
 from citeqa.chunking import chunk_document, line_starts
 from citeqa.documents import Document, find_sources
-from citeqa.errors import CorpusError
+from citeqa.errors import CorpusError, StaleIndexError
 from citeqa.staleness import compare, fingerprint
 from citeqa.walk import walk
 
@@ -136,3 +139,91 @@ def test_the_root_folder_is_refused_as_a_corpus() -> None:
         compare(Path("/"), {})
     with pytest.raises(CorpusError, match="root of the file system"):
         compare(Path("/tmp/../"), {})
+
+
+# ---- through real builds and the command line -----------------------------------------------
+@pytest.mark.model
+def test_a_deep_corpus_is_built_and_asked(deep_root: Path, tmp_path_factory: pytest.TempPathFactory,
+                                          seed_index_dir: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue case 7: a folder nested 1,000 deep gave a RecursionError traceback in the build
+    and in `ask`'s staleness check."""
+    _deep(deep_root)
+    (deep_root / "top.txt").write_text("The lighthouse is at the top of the cliff.\n",
+                                       encoding="utf-8")
+    index = tmp_path_factory.mktemp("deep") / "index"
+    code, _, err = run_cli(["index", str(deep_root), "--index", str(index), "--quiet"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["search", "deepest note", "--index", str(index), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["hits"][0]["source"].endswith("d/d/deep.txt")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\u2028"])
+def test_lines_of_hits_follow_the_line_ends(tmp_path: Path, seed_index_dir: Path, end: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue case 8: with CR-only line ends (or U+2028) every passage was cited as line 1."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [f"Line {n} tells of the {w} by the river." for n, w in
+             enumerate(["mill", "ferry", "granite quarry", "orchard", "lantern", "beacon"], 1)]
+    text = end.join(lines) + end
+    (corpus / "river.txt").write_bytes(text.encode("utf-8"))
+    index = tmp_path / "index"
+    assert citeqa.Index.build(corpus, index, citeqa.BuildSettings(chunk_tokens=16,
+                                                                  chunk_overlap=0))
+    hits = citeqa.Index.open(index).search("granite quarry river", k=10, mode="bm25")
+    assert len(hits) >= 3
+    for hit in hits:
+        assert hit.text == text[hit.start:hit.end]
+        before = text[:hit.start]
+        if end == "\u2028":   # README: U+2028 does not end a line
+            assert (hit.line_start, hit.line_end) == (1, 1)
+        else:
+            assert hit.line_start == 1 + before.count(end)
+            assert hit.line_end == 1 + text[:hit.end - 1].count(end)
+    assert max(h.line_end for h in hits) == (1 if end == "\u2028" else 6)
+
+
+@pytest.mark.model
+def test_an_edit_to_a_file_with_a_name_twin_is_seen(tmp_path: Path, seed_index_dir: Path) -> None:
+    """Issue case 9: two non-UTF-8 file names mapped to one source name; edits to one went
+    undetected."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    with open(os.fsencode(corpus) + b"/\xff.txt", "wb") as f:
+        f.write(b"The raw-named file is about kestrels.\n")
+    plain = corpus / "\\xff.txt"
+    plain.write_text("The plain-named file is about herons.\n", encoding="utf-8")
+    index = citeqa.Index.build(corpus, tmp_path / "index")
+    assert index.sources == ["\\xff.txt"] and index.report is not None
+    assert any("not UTF-8" in str(n) for n in index.report.notices)
+    plain.write_text("The plain-named file is about egrets now.\n", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match="1 changed"):
+        citeqa.Index.open(tmp_path / "index")
+
+
+@pytest.mark.model
+def test_an_index_whose_corpus_is_the_root_folder_is_refused(
+        seed_corpus: Path, seed_index_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue case 10: a manifest whose corpus is / made `ask` walk the whole file system."""
+    _, index = clone(seed_corpus, seed_index_dir, tmp_path)
+    edit_manifest(index, lambda m: m.update(corpus=os.path.relpath("/", index)))
+    code, out, err = run_cli(["ask", "Who met?", "--index", str(index)], capsys)
+    assert code == CorpusError.exit_code and out == ""
+    assert_one_line_error(err, "root of the file system")
+
+
+@pytest.mark.model
+def test_a_stale_answer_says_how_to_refresh_this_index(
+        seed_corpus: Path, seed_index_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue case 10: the hints around `--allow-stale` name the index folder."""
+    corpus, index = clone(seed_corpus, seed_index_dir, tmp_path)
+    (corpus / "new.txt").write_text("A new note.\n", encoding="utf-8")
+    code, out, _ = run_cli(["ask", "Who met?", "--index", str(index), "--allow-stale"], capsys)
+    assert code == 0 and f"citeqa index --index {index}" in out.splitlines()[0]
+    code, _, err = run_cli(["ask", "Who met?", "--index", str(index)], capsys)
+    assert f"citeqa index --index {index}`" in err and f"--index {index} --allow-stale" in err
