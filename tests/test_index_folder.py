@@ -456,3 +456,25 @@ def test_a_full_disk_is_one_line_and_leaves_the_index_as_it_was(
         pytest.fail("the build never fitted")
     assert failures >= 3
     assert "more.txt" in citeqa.Index.open(index).sources
+
+
+@pytest.mark.model
+def test_verify_checks_every_checksum_and_writes_nothing(
+        copy: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """`citeqa index --verify`: the encoder export is hashed whatever its times say (a normal
+    open hashes it only when its mtime moved)."""
+    corpus, index = copy
+    code, out, err = run_cli(["index", "--index", str(index), "--verify"], capsys)
+    assert code == 0 and "sound and up to date" in out, err
+    encoder = index / manifest(index)["encoder"]["file"]
+    info = encoder.stat()
+    data = bytearray(encoder.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    encoder.unlink()                      # a hard link to the shared copy: replace, not edit
+    encoder.write_bytes(bytes(data))
+    os.utime(encoder, ns=(info.st_atime_ns, info.st_mtime_ns))
+    before = snapshot(index)
+    code, out, err = run_cli(["index", "--index", str(index), "--verify"], capsys)
+    assert code == 5 and out == ""
+    assert_one_line_error(err, "encoder export", "checksum", "--force")
+    assert snapshot(index) == before
