@@ -23,7 +23,7 @@ from ..evaluation import (
 )
 from ..index import Index
 from ..settings import BuildSettings, QueryOptions
-from ..store import read_manifest
+from ..store import claim, read_manifest
 from .options import query_overrides
 from .output import note
 
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     questions = load_questions(p.questions)
     corpus = p.corpus
     if p.limit_docs is not None:
+        claim(p.index)  # the limited corpus is written inside the index folder: it must be ours
         corpus = p.index / "corpus"
         questions = keep_sources(questions, set(limit_corpus(p.corpus, corpus, p.limit_docs)))
         if not questions:
