@@ -478,3 +478,18 @@ def test_verify_checks_every_checksum_and_writes_nothing(
     assert code == 5 and out == ""
     assert_one_line_error(err, "encoder export", "checksum", "--force")
     assert snapshot(index) == before
+
+
+@pytest.mark.model
+def test_eval_on_the_first_documents_marks_its_index_folder_first(
+        seed_corpus: Path, seed_index_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`citeqa eval --limit-docs N` writes the limited corpus inside its index folder, so it
+    claims the folder before writing there."""
+    index = tmp_path / "index"
+    code, _, err = run_cli(["eval", "--corpus", str(seed_corpus), "--limit-docs", "1", "--index",
+                            str(index), "--out", str(tmp_path / "out"), "--modes", "bm25",
+                            "--quiet", "--json"], capsys)
+    assert code == 0, err
+    assert indexdir.is_marked(index, store.FORMAT) and (index / "corpus").is_dir()
+    assert citeqa.Index.open(index).corpus == (index / "corpus").resolve()

@@ -97,6 +97,15 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
+def claim(index_dir: Path) -> None:
+    """Make sure citeqa may write into `index_dir` (an empty or new folder, or its own index),
+    creating and marking it; for writing into it before a build (see `indexdir`)."""
+    try:
+        indexdir.claim(index_dir, {"format": FORMAT, "format_version": FORMAT_VERSION})
+    except OSError as err:
+        raise indexdir.write_error(index_dir, err) from None
+
+
 def check_corpus(index_dir: Path, corpus: Path, force: bool = False) -> None:
     """Refuse to build into `index_dir` when it is the corpus folder itself, or (unless
     `force`) when it holds the index of another corpus folder that still exists; refuse the
@@ -196,7 +205,9 @@ def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
                     files={})
     for path in sorted(gen.iterdir()):
         fsync_path(path)
-        manifest["files"][path.name] = {"sha256": sha256_file(path), "size": path.stat().st_size}
+        st = path.stat()
+        manifest["files"][path.name] = {"sha256": sha256_file(path), "size": st.st_size,
+                                        "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
     fsync_path(gen)
     with _naming(index_dir / MANIFEST):
         write_json_atomic(index_dir / MANIFEST, manifest)
@@ -247,15 +258,20 @@ def manifest_problem(manifest: dict[str, Any]) -> str | None:
     return None
 
 
-def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Check every file of the current generation against its size and sha256."""
+def verify_files(index_dir: Path, manifest: dict[str, Any], full: bool = True) -> Path:
+    """Check every file of the current generation against its size and sha256.
+
+    Unless `full`, a file is hashed only when its modification time or inode differ from the
+    ones recorded at build (generation files are never written after it, so a file with both
+    unchanged holds the bytes it was hashed with); its size is always checked.
+    """
     gen = index_dir / str(manifest["generation"])
     files = manifest["files"]
     missing = [name for name in FILES if name not in files]
     if missing:
         raise corrupt(index_dir, f"its manifest does not list {', '.join(missing)}")
     for name, info in sorted(files.items()):
-        problem = _file_problem(gen / name, info)
+        problem = _file_problem(gen / name, info, full)
         if problem:
             raise corrupt(index_dir, f"{gen.name}/{name} {problem}")
     return gen
@@ -345,14 +361,18 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def _file_problem(path: Path, info: dict[str, Any]) -> str | None:
-    """Why one index file does not match its manifest entry, or None."""
+def _file_problem(path: Path, info: dict[str, Any], full: bool = True) -> str | None:
+    """Why one index file does not match its manifest entry, or None (unless `full`, the
+    file is hashed only when its times or inode moved since the build)."""
     try:
         if not path.is_file():
             return "is missing"
-        size = path.stat().st_size
-        if size != info["size"]:
-            return f"is {size} bytes, the manifest says {info['size']} (truncated or overwritten)"
+        st = path.stat()
+        if st.st_size != info["size"]:
+            return (f"is {st.st_size} bytes, the manifest says {info['size']} (truncated or "
+                    f"overwritten)")
+        if not full and (st.st_mtime_ns, st.st_ino) == (info.get("mtime_ns"), info.get("ino")):
+            return None
         if sha256_file(path) != info["sha256"]:
             return "does not match its checksum (its bytes were changed)"
     except OSError as err:  # e.g. removed by a build while we read it
