@@ -51,7 +51,7 @@ def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return [(start, end)]
     width = max(e - s for s, e in lines)
     cuts = []
-    for (s, e), (nxt, _) in zip(lines, lines[1:]):  # every line but the last
+    for (s, e), (nxt, _) in zip(lines, lines[1:], strict=False):  # every line but the last
         line = text[s:e].rstrip()
         follower = text[nxt:end].lstrip()[:1]
         short = (len(line) < SHORT_LINE * width and not _CLOSED.search(line)
@@ -59,7 +59,7 @@ def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if width > WRAP_WIDTH or short:
             cuts.append(e)
     bounds = [start, *cuts, end]
-    return list(zip(bounds, bounds[1:]))
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ import sys
 from ..errors import CiteqaError
 from ..settings import FUSIONS, MODES
 from ..version import __version__
-from . import evaluate, indexing, querying
+from . import evaluate, indexing, querying, serving
 from .options import DEFAULT_CORPUS, DEFAULT_INDEX
 from .output import advice, fail
 
@@ -64,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
     how.add_argument("--verify", action="store_true",
                      help="write nothing: check every index file and the encoder against their "
                           "sha256 and hash every corpus file (exit 5 damaged, 6 out of date)")
+    ix.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                    help="read, chunk and embed on a Ray cluster (pip install 'citeqa[ray]'); "
+                         "ADDRESS as for ray.init, default: the cluster this machine is in")
     ix.add_argument("--chunk-tokens", type=int, help="chunk size in word pieces")
     ix.add_argument("--chunk-overlap", type=int, help="chunk overlap in word pieces")
     ix.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -106,6 +109,18 @@ def parser() -> argparse.ArgumentParser:
     _query_args(ev)
     _json_arg(ev)
     ev.set_defaults(run=evaluate.run)
+
+    sv = sub.add_parser("serve", help="serve the web page and HTTP API for an index")
+    _index_arg(sv)
+    sv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; any other needs --token)")
+    sv.add_argument("--port", type=int, default=8321, help="port (default 8321)")
+    sv.add_argument("--token", default=os.environ.get("CITEQA_TOKEN"),
+                    help="require 'Authorization: Bearer TOKEN' on API requests (or set "
+                         "CITEQA_TOKEN)")
+    sv.add_argument("--allow-stale", action="store_true",
+                    help="serve an index whose corpus has changed since it was built")
+    sv.set_defaults(run=serving.run)
     return p
 
 
