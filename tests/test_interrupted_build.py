@@ -47,7 +47,7 @@ setattr(module, name, paused)
 from citeqa.cli import main
 sys.exit(main(argv))
 """
-STEPS = [("citeqa.store:write_tables", "before"),        # a generation folder, half written
+STEPS = [("citeqa.writer:write_vectors", "before"),      # a generation folder, half written
          ("citeqa.store:commit", "before"),              # all files written, none synced
          ("citeqa.store:write_json_atomic", "before"),   # files synced, manifest not replaced
          ("citeqa.store:write_json_atomic", "after")]    # manifest replaced, old files not removed

@@ -56,7 +56,8 @@ def token_counter(tokenizer: Any) -> Callable[[str], int]:
 class OnnxEncoder:
     """Mean-pooled, L2-normalised embeddings from the ONNX export, in length-sorted batches."""
 
-    def __init__(self, onnx_path: Path, tokenizer_dir: Path | None = None, threads: int = 0):
+    def __init__(self, onnx_path: Path | bytes, tokenizer_dir: Path | None = None,
+                 threads: int = 0):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -64,11 +65,13 @@ class OnnxEncoder:
         if threads:
             opts.intra_op_num_threads = threads
         try:
-            self.session = ort.InferenceSession(str(onnx_path), opts,
-                                                providers=["CPUExecutionProvider"])
+            model = onnx_path if isinstance(onnx_path, bytes) else str(onnx_path)
+            self.session = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load the encoder {onnx_path}: {str(err).splitlines()[0]}",
-                             path=onnx_path, remedy="rebuild") from err
+            where = "" if isinstance(onnx_path, bytes) else f" {onnx_path}"
+            raise ModelError(f"cannot load the encoder{where}: {str(err).splitlines()[0]}",
+                             path=None if isinstance(onnx_path, bytes) else onnx_path,
+                             remedy="rebuild") from err
         self.tokenizer = load_tokenizer(tokenizer_dir)
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dimension = DIMENSION
@@ -101,6 +104,55 @@ class OnnxEncoder:
                 run(rows)
         return out
 
+    def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                          batch_size: int = 16, workers: int = 1,
+                          progress: Callable[[int], None] | None = None
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embeddings of `texts` and, from the same forward pass, of character spans of
+        each text (its sentences): the mean of the span's own token states, L2-normalised.
+
+        A span is read in its text's context, so one pass embeds a chunk and its sentences.
+        A span holding no token (only spaces) gets its text's vector.
+        """
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32)
+                                    for s in spans]
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        batches = [order[lo:lo + batch_size] for lo in range(0, len(order), batch_size)]
+
+        def run(rows: list[int]) -> None:
+            hidden, mask = self._hidden([encodings[i] for i in rows])
+            out[rows] = _normalise(_mean(hidden, mask))
+            for r, i in enumerate(rows):
+                if len(spans[i]):
+                    pooled[i][:] = _span_means(hidden[r], encodings[i], spans[i], out[i])
+            if progress:
+                progress(len(rows))
+
+        if workers > 1 and len(batches) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, batches))
+        else:
+            for rows in batches:
+                run(rows)
+        return out, pooled
+
+    def _hidden(self, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """The last hidden states of a padded batch, and its attention mask."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for r, e in enumerate(encodings):
+            ids[r, :len(e.ids)] = e.ids
+            mask[r, :len(e.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return self.session.run(None, feed)[0], mask
+
     def _run(self, encodings: list[Any]) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -116,6 +168,34 @@ class OnnxEncoder:
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    summed = (hidden * mask[:, :, None]).sum(axis=1)
+    return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+
+
+def _normalise(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _span_means(hidden: np.ndarray, encoding: Any, spans: Sequence[tuple[int, int]],
+                fallback: np.ndarray) -> np.ndarray:
+    """Unit mean of the token states overlapping each character span of one text."""
+    offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    words = np.flatnonzero(np.array(encoding.special_tokens_mask) == 0)
+    starts, ends = offsets[words, 0], offsets[words, 1]
+    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    lo = np.searchsorted(ends, bounds[:, 0], side="right")     # first token ending past s
+    hi = np.searchsorted(starts, bounds[:, 1], side="left")    # first token starting at e
+    cum = np.zeros((len(words) + 1, hidden.shape[1]), dtype=np.float64)
+    cum[1:] = np.cumsum(hidden[words], axis=0, dtype=np.float64)
+    counts = np.maximum(hi - lo, 0)
+    means = (cum[np.maximum(hi, lo)] - cum[lo]) / np.maximum(counts, 1)[:, None]
+    out = _normalise(means)
+    out[counts == 0] = fallback
+    return out
 
 
 def load_sentence_transformer(path: Path | None = None, eager: bool = False) -> Any:

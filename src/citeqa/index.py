@@ -64,23 +64,25 @@ class Index:
 
     @classmethod
     def open(cls, index_dir: str | Path = "index", options: QueryOptions | None = None, *,
-             allow_stale: bool = False) -> Index:
+             allow_stale: bool = False, verify: bool = False) -> Index:
         """Open a built index, to be queried with `options` (default `QueryOptions()`).
 
         A stale index (its corpus changed since the build) raises `StaleIndexError` unless
         `allow_stale` is set, in which case answers come from the old index and say so.
+        Index files are checked by size and hashed when their times moved since the build;
+        `verify` hashes every file and the encoder export.
         """
         _check_path("index_dir", index_dir)
         _check_type("options", options, QueryOptions)
         path = Path(index_dir)
         before = store.current_generation(path)
         try:
-            manifest, retriever, answerer, encoder = _load(path)
+            manifest, retriever, answerer, encoder = _load(path, verify)
         except IndexCorruptError:
             # A build may have replaced the generation while we read it: read the new one.
             if store.current_generation(path) in (None, before):
                 raise
-            manifest, retriever, answerer, encoder = _load(path)
+            manifest, retriever, answerer, encoder = _load(path, verify)
         changes = compare(_corpus_path(path, manifest), manifest.get("seen", {}))
         if changes and not allow_stale:
             raise StaleIndexError(f"the index at {path} is out of date: {changes.summary()}",
@@ -159,10 +161,12 @@ class Index:
         return opts, fusion(opts.fusion, opts.rrf_k)
 
 
-def _load(path: Path) -> tuple[dict[str, Any], Retriever, Answerer, Any]:
-    """Read, verify and load the current generation of the index at `path`."""
+def _load(path: Path, verify: bool = False) -> tuple[dict[str, Any], Retriever, Answerer, Any]:
+    """Read, check (`verify`: hash every file) and load the current generation at `path`."""
     manifest = store.read_manifest(path)
-    gen = store.verify_files(path, manifest)
+    gen = store.verify_files(path, manifest, full=verify)
+    if verify:
+        store.verify_encoder(path, manifest)
     settings = BuildSettings.from_dict(manifest["settings"])  # read_manifest has checked it
     n = int(manifest["chunk_count"])
     tables = store.load_tables(gen, n)
@@ -214,7 +218,9 @@ def _load_vectors(file: Path, n: int, path: Path) -> Any:
     from .embedding import DIMENSION
 
     try:
-        index = faiss.read_index(str(file))
+        # Mapped, not read: pages are loaded as searches touch them, so opening a million
+        # vectors takes no time (the generation's files are never written after the build).
+        index = faiss.read_index(str(file), faiss.IO_FLAG_MMAP_IFC)
     except RuntimeError as err:
         raise store.corrupt(path, f"its vectors cannot be read ({str(err).splitlines()[0]})") from None
     if index.ntotal != n or index.d != DIMENSION:

@@ -82,6 +82,10 @@ class PostingsBuilder:
         self._lengths.append(batch.lengths.astype(np.int64))
         self.n_docs += len(batch.lengths)
 
+    def close(self) -> None:
+        """Close the spill file (a build that fails must free its disk space at once)."""
+        self._file.close()
+
     def finish(self) -> BM25:
         """The postings of every chunk added; removes the spill file."""
         self._file.close()

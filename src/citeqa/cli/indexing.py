@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.chunk_overlap is not None:
         settings = replace(settings, chunk_overlap=args.chunk_overlap)
     report = build(Path(corpus), index_dir, settings, force=args.force,
-                   progress=not (args.quiet or args.json))
+                   progress=not (args.quiet or args.json), ray=args.ray)
     for notice in report.notices:
         note(str(notice))
     if args.json:
