@@ -80,12 +80,16 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
                 # os.walk does not follow folder links, which also keeps link loops out
                 notices.append(Notice(_rel(Path(dirpath) / name, root),
                                       "skipped: link to a folder (folder links are not followed)"))
+        # Per file only string work and one Path: a corpus may hold tens of thousands.
+        base = Path(dirpath)
+        prefix = _rel(base, root)
+        prefix = "" if prefix == "." else prefix + "/"
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = _rel(path, root)
             if name.startswith("."):
                 continue
-            reason = _unsupported(path)
+            path = base / name
+            rel = prefix + os.fsencode(name).decode("utf-8", "backslashreplace")
+            reason = None if os.path.splitext(name)[1].lower() in FORMATS else _unsupported(path)
             if reason:
                 notices.append(Notice(rel, f"skipped: {reason}"))
                 continue
