@@ -62,7 +62,7 @@ class RayPreparer:
             # Ray resolves 127.0.0.1 to the machine's network address unless told, before it
             # is imported, that the cluster is this machine alone.
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # the library prints nothing
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # the library prints nothing
         try:
             ray: Any = importlib.import_module("ray")
         except ImportError as err:

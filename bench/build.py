@@ -1,0 +1,157 @@
+"""Build benchmark: peak memory and throughput of `citeqa index` on real text, against plain
+`SentenceTransformer.encode` over the same corpus's chunks, and a build on a local Ray cluster.
+
+Run from the repository root:
+    .venv/bin/python bench/build.py [--sizes 3,10,30] [--encode-mb 10] [--ray-mb 3]
+Corpora come from bench/realtext.py (Debian package docs and Python docstrings). Each
+`citeqa index` runs in its own process; its peak resident memory is the kernel's maxrss of
+that process. Prints markdown and writes bench/build.json. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent   # the venv this runs in
+CITEQA = str(BIN / "citeqa")
+sys.path.insert(0, str(ROOT / "bench"))
+
+ENCODE = """
+import sys, time
+from pathlib import Path
+from citeqa.chunking import chunk_documents, make_splitter
+from citeqa.documents import load_documents
+from citeqa.embedding import load_sentence_transformer, load_tokenizer, token_counter
+from citeqa.settings import BuildSettings
+c = BuildSettings()
+docs, _ = load_documents(Path(sys.argv[1]))
+split = make_splitter(c.chunk_tokens, c.chunk_overlap, token_counter(load_tokenizer()))
+texts = [ch.text for ch in chunk_documents(docs, split)]
+st = load_sentence_transformer()
+st.encode(texts[:32])
+t = time.perf_counter()
+st.encode(texts, batch_size=32, normalize_embeddings=True)
+print(len(texts), time.perf_counter() - t)
+"""
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of a command (the kernel's maxrss of its process)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if status != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def corpus_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def index_run(corpus: Path, index: Path, extra: list[str] = ()) -> dict[str, float]:
+    seconds, rss = run([CITEQA, "index", str(corpus), "--index", str(index), "--quiet",
+                        "--force", *extra])
+    mb = corpus_bytes(corpus) / 1e6
+    return {"mb": mb, "seconds": seconds, "rss_mb": rss, "mb_per_min": mb / seconds * 60}
+
+
+def encode_run(corpus: Path) -> dict[str, float]:
+    """Plain SentenceTransformer.encode over the corpus split into chunks (encode timed alone)."""
+    out = subprocess.run([sys.executable, "-c", ENCODE, str(corpus)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    chunks, seconds = int(out[0]), float(out[1])
+    mb = corpus_bytes(corpus) / 1e6
+    return {"mb": mb, "chunks": chunks, "seconds": seconds, "mb_per_min": mb / seconds * 60}
+
+
+def ray_cluster(work: Path) -> tuple[str, list[list[str]]]:
+    """A head and a second node on 127.0.0.1, one CPU each (`ray start`); the stop command."""
+    ray = str(BIN / "ray")
+    env = dict(os.environ, RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")
+    port = "6391"
+    common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats",
+              f"--temp-dir={work / 'ray'}"]
+    subprocess.run([ray, "start", "--head", f"--port={port}", "--include-dashboard=false",
+                    *common], check=True, capture_output=True, env=env)
+    subprocess.run([ray, "start", f"--address=127.0.0.1:{port}", *common[:-1]], check=True,
+                   capture_output=True, env=env)
+    return f"127.0.0.1:{port}", [[ray, "stop", "--force"]]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--sizes", default="3,10,30", help="corpus sizes in MB for peak memory")
+    p.add_argument("--encode-mb", type=float, default=10,
+                   help="corpus size for SentenceTransformer.encode (one of --sizes)")
+    p.add_argument("--ray-mb", type=float, default=0, help="corpus size for the Ray build "
+                   "(0: none)")
+    p.add_argument("--work", default=None, help="folder for corpora and indexes (default: temp)")
+    args = p.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import realtext
+
+    r: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+                         "load_before": os.getloadavg()[0], "index": [], "encode": None}
+    with tempfile.TemporaryDirectory(prefix="citeqa-build-", dir=args.work) as tmp:
+        work = Path(tmp)
+        sizes = [float(s) for s in args.sizes.split(",") if s]
+        for mb in sorted(set(sizes + [args.encode_mb] + ([args.ray_mb] if args.ray_mb else []))):
+            realtext.write(work / f"c{mb:g}", mb)
+        for mb in sizes:
+            r["index"].append(index_run(work / f"c{mb:g}", work / f"i{mb:g}"))
+            print("index", r["index"][-1], flush=True)
+            if mb == args.encode_mb:
+                r["encode"] = encode_run(work / f"c{mb:g}")
+                print("encode", r["encode"], flush=True)
+        if args.ray_mb:
+            corpus = work / f"c{args.ray_mb:g}"
+            r["ray_local"] = index_run(corpus, work / "ray-local")
+            address, stop = ray_cluster(work)
+            try:
+                r["ray"] = index_run(corpus, work / "ray-index", ["--ray", address])
+            finally:
+                for cmd in stop:
+                    subprocess.run(cmd, capture_output=True)
+            print("ray", r["ray"], "local", r["ray_local"], flush=True)
+    r["load_after"] = os.getloadavg()[0]
+    Path(ROOT / "bench" / "build.json").write_text(json.dumps(r, indent=1), encoding="utf-8")
+    print(markdown(r))
+
+
+def markdown(r: dict[str, Any]) -> str:
+    lines = [f"Produced by `python bench/build.py` on {r['date']} ({r['cpus']} CPUs shared; "
+             f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after).", "",
+             "| corpus MB | `citeqa index` s | peak RSS MB | MB/min |", "|---:|---:|---:|---:|"]
+    lines += [f"| {x['mb']:.1f} | {x['seconds']:.0f} | {x['rss_mb']:.0f} | {x['mb_per_min']:.2f} |"
+              for x in r["index"]]
+    e = r.get("encode")
+    if e:
+        ours = next(x for x in r["index"] if abs(x["mb"] - e["mb"]) < 0.01)
+        lines += ["", f"`SentenceTransformer.encode` (batch 32) of the same {e['mb']:.1f} MB split "
+                  f"into {e['chunks']:,} chunks: {e['seconds']:.0f} s, {e['mb_per_min']:.2f} MB/min; "
+                  f"the whole `citeqa index` build: {ours['mb_per_min']:.2f} MB/min, "
+                  f"{ours['mb_per_min'] / e['mb_per_min']:.2f}x."]
+    if "ray" in r:
+        a, b = r["ray_local"], r["ray"]
+        lines += ["", "| build of the same corpus | s | MB/min | peak RSS MB (driver) |",
+                  "|---|---:|---:|---:|",
+                  f"| local | {a['seconds']:.0f} | {a['mb_per_min']:.2f} | {a['rss_mb']:.0f} |",
+                  f"| Ray (head + 1 node, 1 CPU each, 127.0.0.1) | {b['seconds']:.0f} | "
+                  f"{b['mb_per_min']:.2f} | {b['rss_mb']:.0f} |"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
