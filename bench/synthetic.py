@@ -60,7 +60,8 @@ def queries(basis: np.ndarray, n: int, seed: int = 2) -> np.ndarray:
     return q / np.linalg.norm(q, axis=1, keepdims=True)
 
 
-def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None) -> Path:
+def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None,
+                config: object = None) -> Path:
     """An index of `corpus` (each non-empty line of each file one chunk and one sentence) with
     synthetic vectors, written through citeqa's own writer and commit: a real index for timing
     opens and queries without embedding anything. `vectors_cache` keeps the vector index of a
@@ -79,7 +80,7 @@ def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None
     from citeqa.settings import BuildSettings
     from citeqa.staleness import Watch
 
-    config = BuildSettings()
+    config = config if isinstance(config, BuildSettings) else BuildSettings()
     tokenize = make_tokenizer(config.tokenizer)
     sources = find_sources(corpus)[0]
     watch = Watch(sources)
