@@ -49,37 +49,12 @@ def cold_ask(index_dir: Path, runs: int) -> dict[str, float]:
 
 # ---- 2. warm search and memory at a scale point ------------------------------------------------
 def build_synthetic(folder: Path, n: int) -> Path:
-    """An index of `n` synthetic chunks built through citeqa's own write path."""
+    """An index of `n` synthetic chunks built through citeqa's own writer (no embedding)."""
     import synthetic
 
-    from citeqa import store
-    from citeqa.building import Embedded, _ensure_encoder, _manifest, write_generation
-    from citeqa.chunking import Chunk
-    from citeqa.documents import find_sources, load_documents
-    from citeqa.settings import BuildSettings
-    from citeqa.staleness import fingerprint
-
-    corpus, index_dir = folder / "corpus", folder / "index"
+    corpus = folder / "corpus"
     synthetic.write_corpus(corpus, n)
-    docs, _ = load_documents(corpus)
-    chunks, rows = [], []
-    for doc in docs:
-        start = 0
-        for line_no, line in enumerate(doc.text.split("\n"), start=1):
-            if line:
-                chunks.append(Chunk(len(chunks), doc.source, start, start + len(line), line_no,
-                                    line_no, line))
-                rows.append((start, start + len(line)))
-            start += len(line) + 1
-    vectors, _ = synthetic.vectors(n)
-    sentences = (np.arange(n + 1, dtype=np.int64), np.array(rows, dtype=np.int64))
-    config = BuildSettings()
-    seen = {s.source: fingerprint(s.path) for s in find_sources(corpus)[0]}
-    with store.build_lock(index_dir):
-        encoder = _ensure_encoder(index_dir)
-        write_generation(index_dir, docs, chunks, sentences, Embedded(vectors, vectors, 0, n),
-                         config, _manifest(corpus, index_dir, docs, chunks, seen, config, encoder))
-    return index_dir
+    return synthetic.build_index(corpus, folder / "index")
 
 
 def measure_scale(index_dir: Path, n_queries: int) -> dict[str, Any]:
