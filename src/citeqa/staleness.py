@@ -147,16 +147,3 @@ def check_corpus_folder(corpus: Path) -> None:
     if resolved == Path(resolved.anchor):
         raise CorpusError(f"the corpus folder {corpus} is the root of the file system; pass the "
                           f"folder that holds the documents", path=corpus)
-
-
-def verify_index(index_dir: Path) -> tuple[dict[str, Any], Changes]:
-    """Check every file of the index against its sha256, the encoder export included whatever
-    its times say (IndexCorruptError when one differs), and hash every corpus file: the
-    manifest, and what changed in the corpus since the build."""
-    from . import store
-
-    manifest = store.read_manifest(index_dir)
-    store.verify_files(index_dir, manifest)
-    store.verify_encoder(index_dir, manifest)
-    corpus = (index_dir / str(manifest.get("corpus", ""))).resolve()
-    return manifest, compare(corpus, manifest.get("seen", {}), verify=True)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from . import indexdir
 from .errors import IndexCorruptError, IndexFolderError, IndexNotFoundError
 from .fileio import fsync_path, sha256_file, write_json_atomic
 from .settings import BuildSettings
+
+if TYPE_CHECKING:
+    from .staleness import Changes
 
 FORMAT = "citeqa-index"
 FORMAT_VERSION = 3
@@ -450,3 +453,16 @@ def corrupt(index_dir: Path, what: str, manifest: dict[str, Any] | None = None
         corpus = (index_dir / manifest["corpus"]).resolve()
     return IndexCorruptError(f"the index at {index_dir} is damaged: {what}", path=index_dir,
                              corpus=corpus)
+
+
+def verify_index(index_dir: Path) -> tuple[dict[str, Any], Changes]:
+    """Check every file of the index against its sha256, the encoder export included whatever
+    its times say (IndexCorruptError when one differs), and hash every corpus file: the
+    manifest, and what changed in the corpus since the build."""
+    from .staleness import compare
+
+    manifest = read_manifest(index_dir)
+    verify_files(index_dir, manifest)
+    verify_encoder(index_dir, manifest)
+    corpus = (index_dir / str(manifest.get("corpus", ""))).resolve()
+    return manifest, compare(corpus, manifest.get("seen", {}), verify=True)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from ..errors import CiteqaError, StaleIndexError
 from ..settings import BuildSettings
-from ..staleness import verify_index
-from ..store import read_manifest
+from ..store import read_manifest, verify_index
 from .options import DEFAULT_CORPUS
 from .output import note, print_json
 
