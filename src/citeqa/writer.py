@@ -137,12 +137,12 @@ class GenerationWriter:
         for name, lengths in _POINTERS.items():
             ptr = np.zeros(cols[lengths].rows + 1, dtype=np.int64)
             ptr[1:] = np.cumsum(np.fromfile(cols[lengths].path, dtype=np.int64))
-            np.save(self.gen / f"{name}.npy", ptr, allow_pickle=False)
+            store.save_array(self.gen / f"{name}.npy", ptr)  # a full disk names the file
         assert self._postings is not None
         bm25 = self._postings.finish()
         for name, array in (("bm25_ptr", bm25.ptr), ("bm25_docs", bm25.docs),
                             ("bm25_weights", bm25.weights)):
-            np.save(self.gen / f"{name}.npy", array, allow_pickle=False)
+            store.save_array(self.gen / f"{name}.npy", array)
         vocab = sorted(bm25.vocab, key=bm25.vocab.__getitem__)
         del bm25
         _write_json(self.gen / "bm25_vocab.json", vocab)
