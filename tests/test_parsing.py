@@ -4,6 +4,7 @@ out, and every unreadable file turned into a one-line skip notice."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -638,3 +639,28 @@ def test_corpus_of_every_format(tmp_path: Path) -> None:
                                          "install.md", "manual.pdf", "page.html", "secret.pdf"]
     assert by_source["handbook.docx"].title == "Harbour Handbook"
     assert by_source["handbook.rst"].title == "Handbook"
+
+
+def test_pdf_text_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """pdfminer's grouping of text boxes iterates sets, whose order changes with the hash
+    seed; the text (and so every offset) must not."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "cols.pdf"
+    path.write_bytes(_pdf([[("h1", "Status"), ("p", "V1 V2 V3 Age. " * 6)] * 3,
+                           [("p", "Left column text. " * 20), ("h2", "Right"),
+                            ("p", "More words here. " * 12)]]))
+    code = ("import sys, hashlib; from citeqa.parsing import parse; "
+            "print(hashlib.sha256(parse('x.pdf', open(sys.argv[1], 'rb').read(), 10**8)"
+            ".text.encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}
+                              ).stdout for seed in ("0", "1", "2", "3")}
+    assert len(digests) == 1
+
+
+def test_myst_roles_keep_their_label() -> None:
+    assert plain_text("{doc}`Black is licensed under the MIT license <license>`.") == \
+        "Black is licensed under the MIT license."
+    assert plain_text("See {ref}`the FAQ`.") == "See the FAQ."

@@ -17,6 +17,7 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?\s*/?>")
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)(__?)?", re.S)
 _ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`\n]+)`")
+_MYST_ROLE = re.compile(r"\{[\w.+-]+(?::[\w.+-]+)*\}`([^`\n]+)`")      # MyST: {doc}`label <target>`
 _TARGET = re.compile(r"^(.*?)\s*<[^<>]+>$", re.S)
 _STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", re.S)
 _EMPH = re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])", re.S)
@@ -49,6 +50,7 @@ def plain_text(text: str) -> str:
     text = _FENCE.sub("", text)
     text = _COMMENT.sub("", text)
     text = _ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
+    text = _MYST_ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
     text = _CODE_SPAN.sub(lambda m: hold(_label(m.group(2)) if m.group(3) else
                                          m.group(2).strip() if len(m.group(1)) > 1 else m.group(2)), text)
     text = _IMAGE.sub(r"\1", text)

@@ -97,7 +97,7 @@ def _read_lines(data: bytes) -> tuple[list[_Line], int]:
     pages = 0
     boxes = 0
     try:
-        for pages, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams()), 1):
+        for pages, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams(boxes_flow=None)), 1):
             for element in page:
                 if isinstance(element, LTTextBox):
                     boxes += 1
