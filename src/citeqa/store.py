@@ -412,11 +412,21 @@ def _check_shapes(index_dir: Path, t: Tables, n: int) -> None:
             or t.bm25_weights.shape != t.bm25_docs.shape \
             or int(t.bm25_ptr[-1]) != t.bm25_docs.shape[0]:
         problems.append("BM25 postings disagree with the vocabulary")
-    elif t.bm25_docs.size and not 0 <= int(t.bm25_docs.min()) <= int(t.bm25_docs.max()) < n:
+    elif t.bm25_docs.size and not _postings_in_range(t, n):
         problems.append("BM25 rows point outside the chunk table")
     if problems:
         raise corrupt(index_dir, f"its stores disagree ({'; '.join(problems)}; the manifest "
                                   f"says {n} chunks)")
+
+
+def _postings_in_range(t: Tables, n: int) -> bool:
+    """Every term's posting list starts at a chunk >= 0 and ends below `n`: each list is
+    sorted by chunk, so its ends bound it (a check of the vocabulary's size, not of every
+    posting: a million chunks have tens of millions)."""
+    ptr = np.asarray(t.bm25_ptr)
+    full = ptr[1:] > ptr[:-1]
+    firsts, lasts = t.bm25_docs[ptr[:-1][full]], t.bm25_docs[ptr[1:][full] - 1]
+    return bool(firsts.size == 0 or (int(firsts.min()) >= 0 and int(lasts.max()) < n))
 
 
 # ---- helpers --------------------------------------------------------------------------------
