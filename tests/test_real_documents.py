@@ -27,7 +27,7 @@ SETS = ("plaintext", "markdown", "html", "pdf")
 # Markdown syntax (links, emphasis, code spans, heading markers, bullets, table pipes) in the
 # Markdown set, where it is markup (in plain text or a PDF, `__init__` is just text).
 TAGS = [r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>", r"&[a-z]+;", r"&#\d+;"]
-MARKDOWN = [r"\]\(", r"\*\*", r"(?<!\w)__\w", r"`[^`'\n]+`", r"^#{1,6}\s", r"\s#{1,6}\s",
+MARKDOWN = [r"\]\(", r"\*\*", r"(?<!\w)__\w", r"`[^`'\n]+`", r"(?:^|\] )#{1,6}\s",
             r"\|\s*---", r"(?:^|\] )[-*+]\s", r"(?:^|\] )\|", r"\{[a-z]+\}`"]
 
 
