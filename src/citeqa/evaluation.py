@@ -146,7 +146,7 @@ def limit_corpus(corpus: Path, dest: Path, n: int) -> list[str]:
         raise UsageError(f"--limit-docs must be at least 1, got {n}")
     chosen = find_sources(corpus)[0][:n]
     if not chosen:
-        raise QuestionSetError(f"corpus {corpus} holds no .txt or .md file to evaluate on")
+        raise QuestionSetError(f"corpus {corpus} holds no supported file to evaluate on")
     if dest.exists() and dest.resolve() == corpus.resolve():
         raise UsageError(f"the limited corpus folder {dest} is the corpus itself; pass another "
                          f"--index")
