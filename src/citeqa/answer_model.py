@@ -220,15 +220,14 @@ def sentence_features(question: str, q: QuestionTerms, vector: np.ndarray,
     cos_rank = np.empty(n)
     cos_rank[order] = np.arange(n)
     position: dict[int, int] = {}
-    top_cos, top_idf = float(cosine.max()), float(idf_share.max())
     rows = []
     for r, s in enumerate(sentences):
         pos = position.get(s.hit.chunk_id, 0)
         position[s.hit.chunk_id] = pos + 1
         new = sum(t not in index for t in tokens[r]) / len(tokens[r]) if tokens[r] else 0.0
         rows.append((
-            cosine[r], cosine[r] - top_cos, math.log1p(cos_rank[r]), share[r], idf_share[r],
-            idf_share[r] - top_idf, ctx_share[r], missing[r],
+            cosine[r], cosine[r] - cosine.max(), math.log1p(cos_rank[r]), share[r], idf_share[r],
+            idf_share[r] - idf_share.max(), ctx_share[r], missing[r],
             float(typed and offered[r]), float(typed and not offered[r]),
             float(is_heading(s.text, s.kind)), new, math.log1p(len(tokens[r])),
             math.log(hit_rank[s.hit.chunk_id]), s.hit.score - top_score,

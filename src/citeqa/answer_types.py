@@ -117,8 +117,7 @@ def values(kind: str | None, question: str, sentence: str,
         found = (w for run in _PLACE.findall(body) for w in run.split())
     elif kind == "name":       # a full name, not a place: one capitalised word is too often one
         found = (w for m in _NAME_RUN.finditer(body) if len(m.group().split()) > 1
-                 and not _LOCATIVE.search(body, max(0, m.start() - 12), m.start())
-                 for w in m.group().split())
+                 and not _LOCATIVE.search(body[:m.start()]) for w in m.group().split())
     else:
         return set()
     return {w.lower() for w in found

@@ -65,15 +65,13 @@ def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sente
     seen: set[tuple[str, int, int]] = set()
     out = []
     for hit in hits:
-        lo, hi = int(table.sent_ptr[hit.chunk_id]), int(table.sent_ptr[hit.chunk_id + 1])
-        spans = np.asarray(table.sent_spans[lo:hi]).tolist()     # one read, not one per row
-        metas = np.asarray(table.sent_meta[lo:hi]).tolist()
-        for row, (start, end), (l0, l1, page, section, kind) in zip(range(lo, hi), spans, metas,
-                                                                    strict=True):
+        for row in range(int(table.sent_ptr[hit.chunk_id]), int(table.sent_ptr[hit.chunk_id + 1])):
+            start, end = (int(v) for v in table.sent_spans[row])
             key = (hit.source, start, end)
             if key in seen:
                 continue
             seen.add(key)
+            l0, l1, page, section, kind = (int(v) for v in table.sent_meta[row])
             out.append(Sentence(hit, start, end, table.sentence(row), row, l0, l1, page or None,
                                 table.section(section), KINDS[kind] if 0 <= kind < len(KINDS)
                                 else "paragraph"))
@@ -114,17 +112,15 @@ def sides(question: str, batch: SentenceBatch, sentences: Sequence[Sentence],
 
     order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
     low = max(options.disagreement_floor, options.disagreement_ratio * probs[order[0]])
-    first, mine = -1, set()       # the likeliest candidate that gives an answer of the kind
-    for i in order:
-        if probs[i] < low:
-            break
-        theirs = answer(i)
-        if not theirs:
-            continue
-        if first < 0:
-            first, mine = i, theirs
+    likely = [i for i in order if probs[i] >= low]
+    given = [(i, answer(i)) for i in likely]
+    given = [(i, found) for i, found in given if found]
+    if not given:
+        return []
+    first, mine = given[0]        # the likeliest candidate that gives an answer of the kind
+    for i, theirs in given[1:]:
         # One passage does not contradict itself: the sides come from two passages.
-        elif sentences[i].hit.chunk_id != sentences[first].hit.chunk_id and conflict(mine, theirs):
+        if sentences[i].hit.chunk_id != sentences[first].hit.chunk_id and conflict(mine, theirs):
             return [first, i]
     return []
 
