@@ -8,11 +8,9 @@ eval/sets/*.jsonl):
   question about them ("squad").
 - Off-topic questions: the answerable questions about the last 10 of those articles, asked of
   an index of the first 10 only, where their subject is absent ("squad-off-topic").
-- Two of those articles, Black_Death.txt and Fresno_California.txt, each indexed alone (a
-  small corpus, like one report): their SQuAD questions ("squad-one") and
-  eval/training/black_death.jsonl and fresno.jsonl, questions written for training in the
-  words a reader would use (paraphrases, near misses, off-topic), asked of the article alone
-  ("written-one") and of the 20 articles ("written-squad").
+- One of those articles, Black_Death.txt, indexed alone (a small corpus, like one report):
+  its SQuAD questions ("squad-one") and eval/training/black_death.jsonl, questions written for
+  training in the words a reader would use (paraphrases, near misses, off-topic).
 - eval/training/defusedxml.jsonl: the same kind of questions about the README of the
   `defusedxml` package, in an index of it and two other READMEs (`tabulate`,
   `threadpoolctl`), read from the installed packages' metadata.
@@ -77,7 +75,7 @@ from citeqa.parsing import plain_text  # noqa: E402
 SPLIT = "K"                 # SQuAD articles sorting before this are for training
 FOLDS = 5
 SEED = 0
-ONE_ARTICLE = {"Black_Death.txt": "black_death.jsonl", "Fresno_California.txt": "fresno.jsonl"}
+ONE_ARTICLE = "Black_Death.txt"
 WRITTEN = ROOT / "eval" / "training"
 # The features each scorer reads: few, each with a reason to hold beyond SQuAD (a longer list
 # fitted SQuAD better and the written questions worse).
@@ -86,7 +84,6 @@ SENTENCE_USE = ("cosine", "overlap", "idf_overlap", "context_idf_overlap", "type
 ANSWER_USE = ("best_logit", "logit_gap", "best_cosine", "best_context_idf", "names_missing",
               "negation_unmatched", "typed", "best_offers", "focus_absent", "top_agree")
 C = 1.0                     # inverse strength of the scorers' L2 penalty
-THRESHOLD_SOURCES = ("squad", "written-one", "written-docs")   # the threshold's questions
 # The READMEs of the docs corpus: package, version, file name.
 READMES = (("defusedxml", "0.7.1", "defusedxml.txt"), ("tabulate", "0.10.0", "tabulate.md"),
            ("threadpoolctl", "3.8.0", "threadpoolctl.md"))
@@ -98,7 +95,6 @@ class Item:
 
     qid: str
     source: str                 # which training data it is from (see the module docstring)
-    index: str                  # the index it was asked of
     group: str                  # its SQuAD article, or the article its written set goes with
     answerable: bool
     question: str
@@ -136,9 +132,9 @@ def readmes() -> dict[str, bytes]:
     return out
 
 
-def collect(index: Index, key: str, questions: Sequence[Question], source: str,
-            options: QueryOptions, group_of: dict[str, str] | None = None,
-            off_topic: bool = False, weight: float = 1.0) -> list[Item]:
+def collect(index: Index, questions: Sequence[Question], source: str, options: QueryOptions,
+            group_of: dict[str, str] | None = None, off_topic: bool = False,
+            weight: float = 1.0) -> list[Item]:
     """Retrieve, take the candidate sentences and their features for every question."""
     vectors = index.encoder.encode([q.question for q in questions], batch_size=64)
     retriever, answerer = index.retriever, index.answerer
@@ -154,7 +150,7 @@ def collect(index: Index, key: str, questions: Sequence[Question], source: str,
         holds = np.array([bool(answers) and contains_answer(plain_text(s.text), answers)
                           for s in sentences], dtype=bool)
         group = (group_of or {}).get(q.id) or str(q.source)
-        items.append(Item(q.id, source, key, group, q.answerable and not off_topic, q.question,
+        items.append(Item(q.id, source, group, q.answerable and not off_topic, q.question,
                           vector, terms, batch, holds, sentences, hits[0] if hits else None,
                           weight))
     return items
@@ -162,7 +158,7 @@ def collect(index: Index, key: str, questions: Sequence[Question], source: str,
 
 def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
            ) -> tuple[list[Item], dict[str, TermStats], list[str]]:
-    """Every training item, and the term statistics of each index (by `Item.index`)."""
+    """Every training item, and the term statistics of the index each was asked of."""
     corpus = squad / "corpus"
     names = sorted(p.name for p in corpus.glob("*.txt") if p.name < SPLIT)
     later = names[len(names) // 2:]
@@ -170,32 +166,31 @@ def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
     folders = {
         "squad": {n: (corpus / n).read_bytes() for n in names},
         "half": {n: (corpus / n).read_bytes() for n in names[:len(names) // 2]},
+        "one": {ONE_ARTICLE: (corpus / ONE_ARTICLE).read_bytes()},
         "docs": readmes(),
     }
-    folders.update({f"one-{Path(a).stem}": {a: (corpus / a).read_bytes()} for a in ONE_ARTICLE})
     indexes = {key: Index.build(mirror(files, work / key / "corpus"), work / key / "index",
                                 progress=True) for key, files in folders.items()}
     stats = {key: index.answerer.stats for key, index in indexes.items()}
-    items = collect(indexes["squad"], "squad", questions, "squad", options)
-    items += collect(indexes["half"], "half",
-                     [q for q in questions if q.source in later and q.answerable],
-                     "squad-off-topic", options, off_topic=True)
-    for article, file in ONE_ARTICLE.items():
-        key, written = f"one-{Path(article).stem}", load_questions(WRITTEN / file)
-        group = {q.id: article for q in written}
-        items += collect(indexes[key], key, [q for q in questions if q.source == article],
-                         "squad-one", options)
-        items += collect(indexes[key], key, written, "written-one", options, group,
-                         weight=written_weight)
-        items += collect(indexes["squad"], "squad", written, "written-squad", options, group,
-                         weight=written_weight)
-    # The docs set goes with an article of a fold that holds no written set.
+    bd = load_questions(WRITTEN / "black_death.jsonl")
     dx = load_questions(WRITTEN / "defusedxml.jsonl")
-    items += collect(indexes["docs"], "docs", dx, "written-docs", options,
-                     {q.id: names[0] for q in dx}, weight=written_weight)
+    items = collect(indexes["squad"], questions, "squad", options)
+    items += collect(indexes["half"], [q for q in questions if q.source in later and q.answerable],
+                     "squad-off-topic", options, off_topic=True)
+    items += collect(indexes["one"], [q for q in questions if q.source == ONE_ARTICLE],
+                     "squad-one", options)
+    items += collect(indexes["one"], bd, "written-one", options,
+                     {q.id: ONE_ARTICLE for q in bd}, weight=written_weight)
+    items += collect(indexes["squad"], bd, "written-squad", options,
+                     {q.id: ONE_ARTICLE for q in bd}, weight=written_weight)
+    # The docs set goes with an article of another fold than Black_Death's.
+    items += collect(indexes["docs"], dx, "written-docs", options,
+                     {q.id: names[1] for q in dx}, weight=written_weight)
     for item in items:
         item.qid = f"{item.source}:{item.qid}"
-    return items, stats, names
+    index_of = {"squad": "squad", "squad-off-topic": "half", "squad-one": "one",
+                "written-one": "one", "written-squad": "squad", "written-docs": "docs"}
+    return items, {src: stats[key] for src, key in index_of.items()}, names
 
 
 # ---- scorers -----------------------------------------------------------------------------
@@ -263,7 +258,7 @@ def answer_rows(items: Sequence[Item], probs: Sequence[np.ndarray], options: Que
         two = sides(it.question, it.batch, it.sentences, p, options)
         chosen = two or choose(p, options)
         xs.append(answer_features(it.terms, it.batch, p, chosen, it.top_hit, it.sentences,
-                                  stats[it.index]))
+                                  stats[it.source]))
         ys.append(bool(chosen) and it.answerable and bool(it.holds[chosen].any()))
         split.append(bool(two))
     return np.array(xs), np.array(ys, dtype=int), np.array(split)
@@ -311,7 +306,7 @@ def train(items: Sequence[Item], stats: dict[str, TermStats], options: QueryOpti
     conf = calibration(oof)
     conf[[it.terms.subject_absent for it in items]] = 0.0     # as `answering.decide` does
     answerable = np.array([it.answerable for it in items])
-    chosen = np.array([it.source in THRESHOLD_SOURCES for it in items])
+    chosen = np.array([it.source in ("squad", "written-one", "written-docs") for it in items])
     threshold = threshold_for(conf[chosen], answerable[chosen], aw[chosen], precision)
     sentence = fit_scorer(*sentence_rows(items), SENTENCE_FEATURES, sentence_kind, SENTENCE_USE, C)
     answer = fit_scorer(ax, ay, aw, ANSWER_FEATURES, answer_kind, ANSWER_USE, C)

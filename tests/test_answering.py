@@ -85,7 +85,7 @@ def test_choose_keeps_the_best_and_those_close_to_it() -> None:
 def test_sides_need_close_likely_candidates_that_give_different_answers() -> None:
     _, sentences = _sentences()
     question = "Where were the talks held?"
-    options = QueryOptions(disagreement_ratio=0.8, disagreement_floor=0.5)
+    options = QueryOptions(disagreement_margin=0.15, disagreement_floor=0.5)
     batch = _batch("place", [1.0, 1.0, 1.0])
     # "Tokyo hosted the talks." gives no place after "in"/"at"; London's sentence gives one.
     assert sides(question, batch, sentences, np.array([0.9, 0.1, 0.85]), options) == []
@@ -93,8 +93,6 @@ def test_sides_need_close_likely_candidates_that_give_different_answers() -> Non
     three = [tokyo, sentences[1], sentences[2]]
     assert sides(question, batch, three, np.array([0.9, 0.1, 0.8]), options) == [0, 2]
     assert sides(question, batch, three, np.array([0.9, 0.1, 0.7]), options) == []    # not close
-    assert sides(question, batch, three, np.array([0.9, 0.1, 0.7]),
-                 QueryOptions(disagreement_ratio=0.7, disagreement_floor=0.5)) == [0, 2]
     assert sides(question, batch, three, np.array([0.55, 0.1, 0.45]), options) == []  # not likely
     assert sides(question, _batch("place", [1.0, 1.0, 0.2]), three,
                  np.array([0.9, 0.1, 0.8]), options) == []                  # not about the question

@@ -20,7 +20,7 @@ BAD_BUILD = [("chunk_tokens", 8), ("chunk_tokens", 300), ("chunk_overlap", -1), 
 BAD_QUERY = [("fusion", "max"), ("dense_weight", 1.2), ("dense_weight", math.nan), ("rrf_k", -1),
              ("candidates", 0), ("hnsw_ef_search", 0), ("answer_passages", 0),
              ("answer_sentences", 0), ("sentence_margin", -1.0), ("abstain_threshold", math.nan),
-             ("abstain_threshold", 1.5), ("disagreement_ratio", "0.1")]
+             ("abstain_threshold", 1.5), ("disagreement_margin", "0.1")]
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_BUILD)

@@ -32,9 +32,6 @@ _PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?([A-Z][\w’'-]*(?:\
 _MONTH_NAMES = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d)")
-_DAY_RANGE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|and)\s*\d{{1,2}}(?:st|nd|rd|th)?\s+"
-                        rf"(?:of\s+)?{_MONTH_NAMES}")
-_LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|of)\s+(?:the\s+)?$")
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z](?:\s+[A-Z][\w’'-]*[A-Za-z])*")
 
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
@@ -89,10 +86,9 @@ def offers(kind: str | None, question: str, sentence: str,
 def values(kind: str | None, question: str, sentence: str,
            common: Collection[str] = frozenset()) -> set[str]:
     """The answers of type `kind` that `sentence` gives and `question` does not hold, lower
-    case: years, months and days for a date, numbers for a quantity or amount (not the day of
-    a date), the words of runs of two or more capitalised words for a name, and capitalised
-    words after "in", "at", "near", "from" or "to" for a place; never a sentence's first word.
-    Empty for questions of no kind and for expansions."""
+    case: years and months for a date, numbers for a quantity or amount, capitalised words for
+    a name, and capitalised words after "in", "at", "near", "from" or "to" for a place. Empty
+    for questions of no kind and for expansions."""
     asked = question.lower()
     if kind == "date":
         years = {f"year:{y}" for y in _YEAR.findall(sentence) if y not in asked}
@@ -101,23 +97,13 @@ def values(kind: str | None, question: str, sentence: str,
         days = {f"day:{m[:3].lower()} {int(d)}" for d, m in _DAY_MONTH.findall(sentence)} | \
             {f"day:{m[:3].lower()} {int(d)}" for m, d in _MONTH_DAY.findall(sentence)}
         return years | months | days
-    if kind == "money" and not CURRENCY.search(sentence):
-        return set()
     if kind in ("quantity", "money"):
-        days = {d for d, _ in _DAY_MONTH.findall(sentence)} | \
-            {d for _, d in _MONTH_DAY.findall(sentence)} | \
-            set(_DAY_RANGE.findall(sentence))            # "14 March", "5 to 7 August": no quantity
-        numbers = {n.replace(",", "") for n in _new(_NUMBER.findall(sentence), asked)
-                   if n not in days}
-        return {n for n in numbers if not _YEAR.fullmatch(n)}
-    # A sentence's first word is capitalised whatever it is, so it is no name.
-    body = sentence.lstrip()
-    body = body[len(body.split(maxsplit=1)[0]):] if body else body
+        numbers = {n.replace(",", "") for n in _new(_NUMBER.findall(sentence), asked)}
+        return {n for n in numbers if kind == "money" or not _YEAR.fullmatch(n)}
     if kind == "place":
-        found = (w for run in _PLACE.findall(body) for w in run.split())
-    elif kind == "name":       # a full name, not a place: one capitalised word is too often one
-        found = (w for m in _NAME_RUN.finditer(body) if len(m.group().split()) > 1
-                 and not _LOCATIVE.search(body[:m.start()]) for w in m.group().split())
+        found = (w for run in _PLACE.findall(sentence) for w in run.split())
+    elif kind == "name":
+        found = (w for run in _NAME_RUN.findall(sentence) for w in run.split())
     else:
         return set()
     return {w.lower() for w in found

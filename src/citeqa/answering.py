@@ -91,17 +91,16 @@ def choose(probs: np.ndarray, options: QueryOptions) -> list[int]:
 
 
 MAX_VALUES = 3           # a side of a disagreement gives at most this many answers of the kind
-SIDE_COVERAGE = 0.6      # ... and, with its neighbours, holds this weighted share of the question
+SIDE_COVERAGE = 0.5      # ... and, with its neighbours, holds this weighted share of the question
 
 
 def sides(question: str, batch: SentenceBatch, sentences: Sequence[Sentence],
           probs: np.ndarray, options: QueryOptions) -> list[int]:
-    """[first, other]: among the candidates nearly as likely as the best (at least
-    `disagreement_ratio` times its probability, and at least `disagreement_floor`), the
-    likeliest that gives an answer of the asked kind, and the next that gives one sharing
-    nothing with it, in another passage; else [].
-    Each side must be about the question (SIDE_COVERAGE) and give a short answer (MAX_VALUES),
-    so that a sentence listing names or numbers of something else does not count as a dissent."""
+    """[best, other] when a candidate nearly as likely as the best (within
+    `disagreement_margin`, and itself likely: at least `disagreement_floor`) gives an answer of
+    the asked kind that shares nothing with the best's; else []. Each side must be about the
+    question (SIDE_COVERAGE) and give a short answer (MAX_VALUES), so that a sentence listing
+    names or numbers of something else does not count as a dissent."""
     if batch.kind is None or len(probs) < 2:
         return []
     coverage = batch.column("context_idf_overlap")
@@ -111,17 +110,15 @@ def sides(question: str, batch: SentenceBatch, sentences: Sequence[Sentence],
         return found if coverage[i] >= SIDE_COVERAGE and len(found) <= MAX_VALUES else set()
 
     order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
-    low = max(options.disagreement_floor, options.disagreement_ratio * probs[order[0]])
-    likely = [i for i in order if probs[i] >= low]
-    given = [(i, answer(i)) for i in likely]
-    given = [(i, found) for i, found in given if found]
-    if not given:
+    best = order[0]
+    mine = answer(best)
+    if not mine:
         return []
-    first, mine = given[0]        # the likeliest candidate that gives an answer of the kind
-    for i, theirs in given[1:]:
-        # One passage does not contradict itself: the sides come from two passages.
-        if sentences[i].hit.chunk_id != sentences[first].hit.chunk_id and conflict(mine, theirs):
-            return [first, i]
+    for i in order[1:]:
+        if probs[i] < max(options.disagreement_floor, probs[best] - options.disagreement_margin):
+            break
+        if conflict(mine, answer(i)):
+            return [best, i]
     return []
 
 

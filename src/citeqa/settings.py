@@ -93,9 +93,9 @@ class QueryOptions:
     answer_passages: int = 5
     answer_sentences: int = 3
     sentence_margin: float = 0.3         # another sentence needs this share of the best's probability
-    abstain_threshold: float = 0.1444    # abstain below this confidence (the answer model's own)
-    disagreement_ratio: float = 0.3      # a dissenting side: this share of the best's probability
-    disagreement_floor: float = 0.2      # ... and at least this probability
+    abstain_threshold: float = 0.225     # abstain below this confidence (the answer model's own)
+    disagreement_margin: float = 0.15    # sides of a disagreement: probabilities this close ...
+    disagreement_floor: float = 0.5      # ... and each at least this likely
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -106,7 +106,7 @@ class QueryOptions:
         _in_range("hnsw_ef_search", self.hnsw_ef_search, 1, 100_000)
         _in_range("answer_passages", self.answer_passages, 1, 1000)
         _in_range("answer_sentences", self.answer_sentences, 1, 100)
-        for name in ("sentence_margin", "abstain_threshold", "disagreement_ratio",
+        for name in ("sentence_margin", "abstain_threshold", "disagreement_margin",
                      "disagreement_floor"):
             _in_range(name, getattr(self, name), 0.0, 1.0)
 
