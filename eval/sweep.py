@@ -78,15 +78,15 @@ def fusion_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> l
 
 
 def answer_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> list[dict[str, Any]]:
-    """How many sentences answer, how close to the best they must be, and the abstention
-    threshold (a confidence). A diagnostic: the defaults are chosen on training data by
-    eval/train_answer_model.py, never on these sets."""
+    """Sentence scoring weights, the abstention threshold and how many sentences answer."""
     rows = []
-    grid = itertools.product((1, 2, 3), (0.3, 0.5), (0.1, 0.2, 0.3, 0.4))
-    for n, margin, thr in grid:
-        c = replace(base, answer_sentences=n, sentence_margin=margin, abstain_threshold=thr)
+    grid = itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2), (0.45, 0.5, 0.55, 0.6, 0.65),
+                             (1, 2, 3))
+    for lw, tw, thr, n in grid:
+        c = replace(base, lexical_weight=lw, type_weight=tw, abstain_threshold=thr,
+                    answer_sentences=n)
         r = evaluate(Index.open(index_dir, c), questions, modes=("hybrid",))
-        rows.append(row({"sentences": n, "margin": margin, "threshold": thr}, r))
+        rows.append(row({"lex_w": lw, "type_w": tw, "threshold": thr, "sentences": n}, r))
     return rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.answer_types import conflict, expected_type, lowercase_words, offers, values
+from citeqa.answer_types import expected_type, lowercase_words, offers
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -14,9 +14,7 @@ from citeqa.answer_types import conflict, expected_type, lowercase_words, offers
     ("When was the study launched?", "date"),
     ("In what year did Japan ban arms exports?", "date"),
     ("Who led the Battle Staff?", "name"),
-    ("Which venue hosted the meeting?", "place"),
-    ("Where was the meeting held?", "place"),
-    ("What was discussed at the meeting?", None),
+    ("Which venue hosted the meeting?", None),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -48,29 +46,3 @@ def test_acronyms_are_not_names() -> None:
     common = lowercase_words(["the talks"])
     assert not offers("name", question, "The UK and Japan discussed ISIL.", common)
     assert offers("name", question, "The UK met Defence Minister Gen Nakatani.", common)
-
-
-def test_values_are_the_answers_a_sentence_gives_that_the_question_lacks() -> None:
-    where = "Where was the first UK-Japan meeting held?"
-    assert values("place", where, "The meetings were held in January 2015 in Tokyo.") == {"tokyo"}
-    assert values("place", where, "It took place at Lancaster House in London.") == \
-        {"lancaster", "house", "london"}
-    assert values("date", "When did it open?", "It opened on 14 March 2019.") == \
-        {"year:2019", "month:mar", "day:mar 14"}
-    assert values("date", "When in 2019 did it open?", "It opened on March 21st, 2019.") == \
-        {"month:mar", "day:mar 21"}
-    assert values("quantity", "How many visitors came?", "We expect 12,000 visitors in 2022.") \
-        == {"12000"}
-    assert values("money", "How much did it cost?", "It cost £4.2 million.") == {"4.2"}
-    assert values("name", "Who designed it?", "The bridge was designed by Elena Marsh.",
-                  lowercase_words(["the bridge"])) == {"elena", "marsh"}
-    assert values(None, "Why?", "Because of Tokyo in 2015.") == set()
-
-
-def test_conflicting_answers_share_nothing_at_a_precision_both_give() -> None:
-    assert conflict({"tokyo"}, {"lancaster", "house", "london"})
-    assert not conflict({"philip", "hammond"}, {"hammond"})
-    assert not conflict(set(), {"london"})
-    assert conflict({"year:2019", "month:mar", "day:mar 14"}, {"year:2019", "month:mar", "day:mar 21"})
-    assert not conflict({"month:jan", "year:2015"}, {"month:jan", "day:jan 21"})
-    assert conflict({"year:1887"}, {"year:1891", "month:may"})

@@ -19,8 +19,8 @@ BAD_BUILD = [("chunk_tokens", 8), ("chunk_tokens", 300), ("chunk_overlap", -1), 
              ("bm25_b", True)]
 BAD_QUERY = [("fusion", "max"), ("dense_weight", 1.2), ("dense_weight", math.nan), ("rrf_k", -1),
              ("candidates", 0), ("hnsw_ef_search", 0), ("answer_passages", 0),
-             ("answer_sentences", 0), ("sentence_margin", -1.0), ("abstain_threshold", math.nan),
-             ("abstain_threshold", 1.5), ("disagreement_margin", "0.1")]
+             ("answer_sentences", 0), ("lexical_weight", -1.0), ("abstain_threshold", math.nan),
+             ("type_window", "0.1")]
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_BUILD)
@@ -61,11 +61,11 @@ def test_options_given_at_open_are_kept_when_a_call_overrides_another(seed_index
     question = "Who was Japan's defence minister at the meeting?"
     assert idx.options.fusion == "rrf"
     strict = idx.ask(question)
-    loose = idx.ask(question, abstain_threshold=0.0)
+    loose = idx.ask(question, abstain_threshold=-5.0)
     assert idx.options.abstain_threshold == 0.9           # a call's override is for that call
     assert not loose.abstained and loose.confidence == strict.confidence
     # The passages ranked in that call are still fused by rrf, not reset to the default.
-    rrf_hits = idx.search(question, k=5, abstain_threshold=0.0)
+    rrf_hits = idx.search(question, k=5, abstain_threshold=-5.0)
     assert rrf_hits == idx.search(question, k=5, fusion="rrf")
     assert rrf_hits != idx.search(question, k=5, fusion="adaptive")
 

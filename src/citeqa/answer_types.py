@@ -1,11 +1,9 @@
 """What kind of answer a question asks for, and whether a sentence offers one.
 
-A classic factoid-QA check: "how many" wants a number, "when" a date, "who" a name, "where"
-a place, "how much does it cost" an amount of money, "what does X stand for" an expansion of
-X. A sentence offers an answer only with such a token that the question does not already
-contain, which is how near-miss questions ("on which day in November 2014…") are told from
-answerable ones. `values` lists those tokens, so two sentences that give different ones can be
-told to disagree.
+A classic factoid-QA check: "how many" wants a number, "when" a date, "who" a name, "how
+much does it cost" an amount of money, "what does X stand for" an expansion of X. A sentence
+offers an answer only with such a token that the question does not already contain, which
+is how near-miss questions ("on which day in November 2014…") are told from answerable ones.
 """
 
 from __future__ import annotations
@@ -26,13 +24,6 @@ _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
 _ACRONYM_Q = re.compile(r"\bdoes\s+([A-Z][A-Z0-9-]{1,})\s+stand\s+for\b")
-_PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
-# A place is a capitalised run after a locative preposition: "in Tokyo", "at Lancaster House".
-_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
-_MONTH_NAMES = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})")
-_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d)")
-_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z](?:\s+[A-Z][\w’'-]*[A-Za-z])*")
 
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\bstand\s+for\b", re.I)),
@@ -44,7 +35,6 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
                         r"\bon\s+what\s+date\b|\bin\s+what\s+(?:year|month)\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:what|which)\s+is\s+the\s+name\b|"
                         r"\bfirst\s+name\b|\bnamed?\b|\bnames\b", re.I)),
-    ("place", re.compile(rf"^\s*where\b|\b(?:what|which)\s+{_PLACE_NOUNS}\b", re.I)),
 ]
 
 
@@ -81,45 +71,6 @@ def offers(kind: str | None, question: str, sentence: str,
                                  sentence, re.I) and "today" not in asked)
     return any(w.lower() not in common and not w.isupper()
                for w in _new(_CAPITALISED.findall(sentence), asked))
-
-
-def values(kind: str | None, question: str, sentence: str,
-           common: Collection[str] = frozenset()) -> set[str]:
-    """The answers of type `kind` that `sentence` gives and `question` does not hold, lower
-    case: years and months for a date, numbers for a quantity or amount, capitalised words for
-    a name, and capitalised words after "in", "at", "near", "from" or "to" for a place. Empty
-    for questions of no kind and for expansions."""
-    asked = question.lower()
-    if kind == "date":
-        years = {f"year:{y}" for y in _YEAR.findall(sentence) if y not in asked}
-        months = {f"month:{w.lower()[:3]}" for w in re.findall(r"\b[A-Z][a-z]+", sentence)
-                  if w.lower() in MONTHS and w.lower() not in asked}
-        days = {f"day:{m[:3].lower()} {int(d)}" for d, m in _DAY_MONTH.findall(sentence)} | \
-            {f"day:{m[:3].lower()} {int(d)}" for m, d in _MONTH_DAY.findall(sentence)}
-        return years | months | days
-    if kind in ("quantity", "money"):
-        numbers = {n.replace(",", "") for n in _new(_NUMBER.findall(sentence), asked)}
-        return {n for n in numbers if kind == "money" or not _YEAR.fullmatch(n)}
-    if kind == "place":
-        found = (w for run in _PLACE.findall(sentence) for w in run.split())
-    elif kind == "name":
-        found = (w for run in _NAME_RUN.findall(sentence) for w in run.split())
-    else:
-        return set()
-    return {w.lower() for w in found
-            if w.lower() not in asked and w.lower() not in common and not w.isupper()
-            and w.lower().rstrip('.') not in MONTHS}
-
-
-def conflict(a: set[str], b: set[str]) -> bool:
-    """Two sentences' answers of one kind disagree: each gives some, and they share none.
-    Dates are compared at each precision both give ("year:", "month:", "day:"), so "January
-    2015" and "21 January" agree while "14 March 2019" and "21 March 2019" do not."""
-    groups = {v.split(":", 1)[0] for v in a if ":" in v} & {v.split(":", 1)[0] for v in b if ":" in v}
-    if groups:
-        return any(not {v for v in a if v.startswith(g + ":")} & {v for v in b if v.startswith(g + ":")}
-                   for g in groups)
-    return bool(a) and bool(b) and not a & b
 
 
 def lowercase_words(texts: Iterable[str]) -> set[str]:

@@ -1,33 +1,23 @@
-"""Extractive answers: score the sentences of the best passages with the answer model, cite
-the best ones exactly, say so when the best candidates give different answers, and abstain
-when the calibrated confidence that the answer is right is below the threshold."""
+"""Extractive answers: pick the sentences of the best passages that answer the question, cite
+each sentence exactly, and abstain when even the best sentence is a weak match."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from .answer_model import (
-    AnswerModel,
-    QuestionTerms,
-    SentenceBatch,
-    TermStats,
-    answer_features,
-    load_model,
-    question_terms,
-    sentence_features,
-)
-from .answer_types import conflict, values
+from .answer_types import expected_type, lowercase_words, offers
 from .parsing import plain_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
 
 NO_ANSWER = "The documents do not contain an answer to this question."
-DISAGREE = "The documents disagree:"
+_CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
 
 
 @dataclass(frozen=True)
@@ -78,103 +68,82 @@ def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sente
     return out
 
 
-# ---- decisions ---------------------------------------------------------------------------
-def choose(probs: np.ndarray, options: QueryOptions) -> list[int]:
-    """The best sentence, then up to `answer_sentences - 1` more whose probability is at least
-    `sentence_margin` times the best's, best first (ties by candidate order)."""
-    if not len(probs):
-        return []
-    order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
-    best = probs[order[0]]
-    return [i for i in order[:options.answer_sentences]
-            if i == order[0] or probs[i] >= options.sentence_margin * best]
+def overlap(question_terms: set[str], sentence_terms: set[str]) -> float:
+    """Share of the question's terms that the sentence holds."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & sentence_terms) / len(question_terms)
 
 
-MAX_VALUES = 3           # a side of a disagreement gives at most this many answers of the kind
-SIDE_COVERAGE = 0.5      # ... and, with its neighbours, holds this weighted share of the question
-
-
-def sides(question: str, batch: SentenceBatch, sentences: Sequence[Sentence],
-          probs: np.ndarray, options: QueryOptions) -> list[int]:
-    """[best, other] when a candidate nearly as likely as the best (within
-    `disagreement_margin`, and itself likely: at least `disagreement_floor`) gives an answer of
-    the asked kind that shares nothing with the best's; else []. Each side must be about the
-    question (SIDE_COVERAGE) and give a short answer (MAX_VALUES), so that a sentence listing
-    names or numbers of something else does not count as a dissent."""
-    if batch.kind is None or len(probs) < 2:
-        return []
-    coverage = batch.column("context_idf_overlap")
-
-    def answer(i: int) -> set[str]:
-        found = values(batch.kind, question, sentences[i].text, batch.common)
-        return found if coverage[i] >= SIDE_COVERAGE and len(found) <= MAX_VALUES else set()
-
-    order = sorted(range(len(probs)), key=lambda i: (-probs[i], i))
-    best = order[0]
-    mine = answer(best)
-    if not mine:
-        return []
-    for i in order[1:]:
-        if probs[i] < max(options.disagreement_floor, probs[best] - options.disagreement_margin):
-            break
-        if conflict(mine, answer(i)):
-            return [best, i]
-    return []
+def is_heading(text: str, kind: str = "paragraph") -> bool:
+    """A heading, a question, or a line with no closing punctuation (a title, caption or
+    address) is not an answer."""
+    text = text.rstrip()
+    return kind == "heading" or text.endswith("?") or not _CLOSED.search(text)
 
 
 @dataclass(frozen=True)
-class Decision:
-    """What the answer model saw and decided for one question: the candidates' features and
-    probabilities, the sentences chosen (or the two sides of a disagreement), the answer's
-    features and its calibrated confidence."""
+class Scored:
+    """Sentence scores and whether each offers the kind of answer the question asks for."""
 
-    terms: QuestionTerms
-    batch: SentenceBatch
-    probs: np.ndarray
-    chosen: list[int]
-    disagreement: bool
-    features: np.ndarray
-    confidence: float
+    scores: np.ndarray
+    offers: np.ndarray
+    kind: str | None
 
 
-def decide(question: str, vector: np.ndarray, hits: Sequence[Hit], sentences: Sequence[Sentence],
-           table: SentenceTable, tokenize: Callable[[str], list[str]], stats: TermStats,
-           model: AnswerModel, options: QueryOptions) -> Decision:
-    """Score the candidates, choose the answer's sentences and estimate the answer's
-    confidence."""
-    terms = question_terms(question, tokenize, stats)
-    batch = sentence_features(question, terms, vector, sentences, table.sent_vectors, tokenize,
-                              stats)
-    probs = model.sentence_probs(batch)
-    split = sides(question, batch, sentences, probs, options)
-    chosen = split or choose(probs, options)
-    features = answer_features(terms, batch, probs, chosen, hits[0] if hits else None,
-                               sentences, stats)
-    # A question whose subject the corpus never mentions has no answer here, however close
-    # some sentence looks: its confidence is 0.
-    confidence = model.confidence(features) if chosen and not terms.subject_absent else 0.0
-    return Decision(terms, batch, probs, chosen, bool(split), features, confidence)
+def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
+                    vectors: np.ndarray, tokenize: Callable[[str], list[str]],
+                    config: QueryOptions) -> Scored:
+    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading."""
+    kind = expected_type(question)
+    if not sentences:
+        return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
+    stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
+    cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
+    terms = set(tokenize(question))
+    lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
+    common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
+    offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
+    heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
+    scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
+              - config.heading_penalty * heading)
+    return Scored(scores, offered, kind)
+
+
+def choose(scored: Scored, config: QueryOptions) -> list[int]:
+    """The best sentence and those within `sentence_margin` of it, best first; empty when the
+    best is below the abstention threshold or no sentence near it offers the asked-for kind."""
+    scores = scored.scores
+    if not len(scores):
+        return []
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    if best < config.abstain_threshold:
+        return []
+    near = [i for i in order if scores[i] >= best - config.type_window]
+    if scored.kind is not None and not any(scored.offers[i] for i in near):
+        return []
+    return [i for i in order[:config.answer_sentences]
+            if scores[i] >= best - config.sentence_margin]
 
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
-            decision: Decision, options: QueryOptions) -> Answer:
+            scored: Scored, config: QueryOptions) -> Answer:
     """The answer: each chosen sentence, markup stripped, followed by [n], where citation n
-    locates that sentence exactly (after "The documents disagree:" when the two sides
-    differ); or, below the abstention threshold, an abstention citing the closest passages."""
-    confidence = decision.confidence
-    if not decision.chosen or confidence < options.abstain_threshold:
+    locates that sentence exactly; or an abstention citing the closest passages."""
+    confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
+    chosen = choose(scored, config)
+    if not chosen:
         cites = [_passage(n, h) for n, h in enumerate(hits[:3], start=1)]
         return Answer(question, NO_ANSWER, True, cites, confidence)
-    parts = [DISAGREE] if decision.disagreement else []
-    cites = []
-    for number, i in enumerate(decision.chosen, start=1):
+    parts, cites = [], []
+    for number, i in enumerate(chosen, start=1):
         s = sentences[i]
         parts.append(f"{plain_text(s.text)} [{number}]")
         cites.append(Citation(number, s.hit.source, s.start, s.end, s.line_start, s.line_end,
-                              s.text, s.hit.chunk_id, float(decision.probs[i]), s.hit.start,
+                              s.text, s.hit.chunk_id, float(scored.scores[i]), s.hit.start,
                               s.hit.end, s.page, s.section))
-    return Answer(question, " ".join(parts), False, cites, confidence,
-                  disagreement=decision.disagreement)
+    return Answer(question, " ".join(parts), False, cites, confidence)
 
 
 def _passage(number: int, hit: Hit) -> Citation:
@@ -185,25 +154,16 @@ def _passage(number: int, hit: Hit) -> Citation:
 
 @dataclass(frozen=True)
 class Answerer:
-    """Answers questions from retrieved passages with the stored sentences, the tokenizer and
-    term statistics of the index (loaded once when an index is opened), and the answer model
-    (`model`, else the packaged one, read once per process on first use)."""
+    """Answers questions from retrieved passages with the stored sentences, and the tokenizer
+    that counts shared terms (built once when an index is opened)."""
 
     table: SentenceTable
     tokenize: Callable[[str], list[str]]
-    stats: TermStats
-    model: AnswerModel | None = None
-
-    def decide(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
-               options: QueryOptions) -> tuple[list[Sentence], Decision]:
-        """The candidate sentences of `hits` and the model's decision about them."""
-        sentences = candidate_sentences(hits, self.table)
-        model = self.model or load_model()
-        return sentences, decide(question, vector, hits, sentences, self.table, self.tokenize,
-                                 self.stats, model, options)
 
     def answer(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
                options: QueryOptions) -> Answer:
         """The answer to `question` (whose unit vector is `vector`) from `hits`."""
-        sentences, decision = self.decide(question, vector, hits, options)
-        return compose(question, hits, sentences, decision, options)
+        sentences = candidate_sentences(hits, self.table)
+        scored = score_sentences(question, vector, sentences, self.table.sent_vectors,
+                                 self.tokenize, options)
+        return compose(question, hits, sentences, scored, options)

@@ -252,7 +252,7 @@ def judge_answer(q: Question, answer: Answer, evidence: Sequence[Evidence],
     relevant = sum(bool(supported_quotes(c.source, (c.start, c.end), evidence))
                    for c in answer.citations)
     return Asked(answer.abstained, correct, len(answer.citations), relevant,
-                 answer.confidence, seconds, answer.disagreement)
+                 answer.confidence, seconds)
 
 
 # ---- running -----------------------------------------------------------------------------

@@ -60,9 +60,8 @@ class Answer:
     text: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
-    confidence: float = 0.0        # calibrated probability that the answer is right, 0..1
+    confidence: float = 0.0
     stale: bool = False
-    disagreement: bool = False     # the best sources give different answers; both are cited
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -91,11 +91,13 @@ class QueryOptions:
     candidates: int = 50
     hnsw_ef_search: int = 512
     answer_passages: int = 5
-    answer_sentences: int = 3
-    sentence_margin: float = 0.3         # another sentence needs this share of the best's probability
-    abstain_threshold: float = 0.225     # abstain below this confidence (the answer model's own)
-    disagreement_margin: float = 0.15    # sides of a disagreement: probabilities this close ...
-    disagreement_floor: float = 0.5      # ... and each at least this likely
+    answer_sentences: int = 2
+    sentence_margin: float = 0.25
+    lexical_weight: float = 0.5
+    type_weight: float = 0.2
+    heading_penalty: float = 0.2
+    abstain_threshold: float = 0.6
+    type_window: float = 0.1
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -106,9 +108,10 @@ class QueryOptions:
         _in_range("hnsw_ef_search", self.hnsw_ef_search, 1, 100_000)
         _in_range("answer_passages", self.answer_passages, 1, 1000)
         _in_range("answer_sentences", self.answer_sentences, 1, 100)
-        for name in ("sentence_margin", "abstain_threshold", "disagreement_margin",
-                     "disagreement_floor"):
-            _in_range(name, getattr(self, name), 0.0, 1.0)
+        for name in ("sentence_margin", "lexical_weight", "type_weight", "heading_penalty",
+                     "type_window"):
+            _in_range(name, getattr(self, name), 0.0, 10.0)
+        _in_range("abstain_threshold", self.abstain_threshold, -10.0, 10.0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(report.json_text(report.metrics_json(result, p.set_name)), end="")
     else:
         print(report.markdown(result, p.set_name, data["run"]), end="")
-        print(f"\nwrote {p.out / p.set_name}.json, .md, .png and -confidence.png", file=sys.stderr)
+        print(f"\nwrote {p.out / p.set_name}.json, .md and .png", file=sys.stderr)
     return 0
 
 
