@@ -83,18 +83,16 @@ def encode_run(corpus: Path, share: float = 1.0) -> dict[str, float]:
             "whole_seconds": whole, "mb_per_min": mb / whole * 60}
 
 
-def ray_cluster(work: Path) -> tuple[str, list[list[str]]]:
-    """A head and a second node on 127.0.0.1, one CPU each (`ray start`); the stop command."""
-    ray = str(BIN / "ray")
-    env = dict(os.environ, RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")
-    port = "6391"
-    common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats",
-              f"--temp-dir={work / 'ray'}"]
-    subprocess.run([ray, "start", "--head", f"--port={port}", "--include-dashboard=false",
-                    *common], check=True, capture_output=True, env=env)
-    subprocess.run([ray, "start", f"--address=127.0.0.1:{port}", *common[:-1]], check=True,
-                   capture_output=True, env=env)
-    return f"127.0.0.1:{port}", [[ray, "stop", "--force"]]
+def ray_cluster() -> tuple[str, Any]:
+    """A head and a second node on 127.0.0.1, one CPU each; the address and the cluster."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # 127.0.0.1 stays 127.0.0.1
+    from ray.cluster_utils import Cluster
+
+    node = {"num_cpus": 1, "node_ip_address": "127.0.0.1", "include_dashboard": False}
+    cluster = Cluster(initialize_head=True, head_node_args=node)
+    cluster.add_node(**node)
+    cluster.wait_for_nodes()
+    return cluster.address, cluster
 
 
 def main() -> None:
@@ -116,8 +114,9 @@ def main() -> None:
                          "load_before": os.getloadavg()[0], "index": [], "encode": None}
     with tempfile.TemporaryDirectory(prefix="citeqa-build-", dir=args.work) as tmp:
         work = Path(tmp)
-        sizes = [float(s) for s in args.sizes.split(",") if s]
-        for mb in sorted(set(sizes + [args.encode_mb] + ([args.ray_mb] if args.ray_mb else []))):
+        sizes = [float(x) for x in args.sizes.split(",") if x]
+        wanted = sizes + [args.encode_mb] + [args.ray_mb]
+        for mb in sorted({mb for mb in wanted if mb}):
             realtext.write(work / f"c{mb:g}", mb)
         for mb in sizes:
             r["index"].append(index_run(work / f"c{mb:g}", work / f"i{mb:g}"))
@@ -128,12 +127,11 @@ def main() -> None:
         if args.ray_mb:
             corpus = work / f"c{args.ray_mb:g}"
             r["ray_local"] = index_run(corpus, work / "ray-local")
-            address, stop = ray_cluster(work)
+            address, cluster = ray_cluster()
             try:
                 r["ray"] = index_run(corpus, work / "ray-index", ["--ray", address])
             finally:
-                for cmd in stop:
-                    subprocess.run(cmd, capture_output=True)
+                cluster.shutdown()
             print("ray", r["ray"], "local", r["ray_local"], flush=True)
     r["load_after"] = os.getloadavg()[0]
     Path(ROOT / "bench" / "build.json").write_text(json.dumps(r, indent=1), encoding="utf-8")
