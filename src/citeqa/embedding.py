@@ -86,22 +86,11 @@ class OnnxEncoder:
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        batches = [order[lo:lo + batch_size] for lo in range(0, len(order), batch_size)]
 
         def run(rows: list[int]) -> None:
             out[rows] = self._run([encodings[i] for i in rows])
-            if progress:
-                progress(len(rows))
 
-        if workers > 1 and len(batches) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(run, batches))
-        else:
-            for rows in batches:
-                run(rows)
+        _in_batches(encodings, batch_size, workers, run, progress)
         return out
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
@@ -118,8 +107,6 @@ class OnnxEncoder:
         pooled: list[np.ndarray] = [np.zeros((len(s), self.dimension), dtype=np.float32)
                                     for s in spans]
         encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        batches = [order[lo:lo + batch_size] for lo in range(0, len(order), batch_size)]
 
         def run(rows: list[int]) -> None:
             hidden, mask = self._hidden([encodings[i] for i in rows])
@@ -127,17 +114,8 @@ class OnnxEncoder:
             for r, i in enumerate(rows):
                 if len(spans[i]):
                     pooled[i][:] = _span_means(hidden[r], encodings[i], spans[i], out[i])
-            if progress:
-                progress(len(rows))
 
-        if workers > 1 and len(batches) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(run, batches))
-        else:
-            for rows in batches:
-                run(rows)
+        _in_batches(encodings, batch_size, workers, run, progress)
         return out, pooled
 
     def _hidden(self, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -196,6 +174,28 @@ def _span_means(hidden: np.ndarray, encoding: Any, spans: Sequence[tuple[int, in
     out = _normalise(means)
     out[counts == 0] = fallback
     return out
+
+
+def _in_batches(encodings: Sequence[Any], batch_size: int, workers: int,
+                run: Callable[[list[int]], None], progress: Callable[[int], None] | None) -> None:
+    """Call `run` on batches of row numbers, longest texts first so a batch pads little; with
+    `workers` > 1, batches run concurrently (ONNX Runtime releases the GIL)."""
+    order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
+    batches = [order[lo:lo + batch_size] for lo in range(0, len(order), batch_size)]
+
+    def step(rows: list[int]) -> None:
+        run(rows)
+        if progress:
+            progress(len(rows))
+
+    if workers > 1 and len(batches) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(step, batches))
+    else:
+        for rows in batches:
+            step(rows)
 
 
 def load_sentence_transformer(path: Path | None = None, eager: bool = False) -> Any:

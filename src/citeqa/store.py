@@ -150,20 +150,20 @@ def write_faiss(path: Path, index: Any) -> None:
     naming the cause and the file (FAISS's own writer raises a RuntimeError naming neither)."""
     import faiss
 
-    with _naming(path), path.open("wb") as f:
+    with indexdir.naming(path), path.open("wb") as f:
         faiss.write_index(index, faiss.PyCallbackIOWriter(f.write))  # type: ignore[attr-defined]
 
 
 def save_array(path: Path, array: np.ndarray) -> None:
     """`np.save` through Python's file layer (numpy writes a real file with fwrite, whose
     failure says "N requested and M written", naming neither the cause nor the file)."""
-    with _naming(path), path.open("wb") as f:
+    with indexdir.naming(path), path.open("wb") as f:
         np.save(_Sink(f), np.ascontiguousarray(array), allow_pickle=False)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
     """`path.write_bytes(data)`, an OSError naming the file."""
-    with _naming(path):
+    with indexdir.naming(path):
         path.write_bytes(data)
 
 
@@ -175,16 +175,6 @@ class _Sink:
 
     def write(self, data: bytes) -> int:
         return int(self.f.write(data))
-
-
-@contextlib.contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    try:
-        yield
-    except OSError as err:
-        if not err.filename:
-            err.filename = str(path)
-        raise
 
 
 def write_tables(gen: Path, tables: Tables) -> None:
@@ -212,7 +202,7 @@ def commit(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
         manifest["files"][path.name] = {"sha256": sha256_file(path), "size": st.st_size,
                                         "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
     fsync_path(gen)
-    with _naming(index_dir / MANIFEST):
+    with indexdir.naming(index_dir / MANIFEST):
         write_json_atomic(index_dir / MANIFEST, manifest)
     remove_unused(index_dir, keep=gen.name)
 
