@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk, chunk_documents, make_splitter
+from .context import context_line
 from .documents import Document, Notice, SourceFile, parse_document
 from .embedding import DIMENSION, load_tokenizer, token_counter
 from .lexical import make_tokenizer
@@ -60,15 +61,19 @@ class Prepared:
     chunk_vectors: np.ndarray  # float32 (n, dim)
     sent_vectors: np.ndarray   # float16 (m, dim)
     terms: TermCounts
+    contexts: list[str] = field(default_factory=list)  # each chunk's context line ("" none)
     size: int = 0              # bytes of the group's files
     embedded: int = 0
     worker: int = field(default_factory=os.getpid)
 
 
-def chunk_key(text: str, spans: Sequence[tuple[int, int]]) -> bytes:
-    """What a chunk's vectors depend on: its text and its sentences' spans within it."""
+def chunk_key(text: str, spans: Sequence[tuple[int, int]], context: str = "") -> bytes:
+    """What a chunk's vectors depend on: its text, its sentences' spans within it and the
+    context line read before it."""
     h = hashlib.blake2b(text.encode("utf-8"), digest_size=KEY_BYTES)
     h.update(np.asarray(spans, dtype=np.int64).tobytes())
+    if context:
+        h.update(b"\0" + context.encode("utf-8"))
     return h.digest()
 
 
@@ -82,8 +87,8 @@ class Preparer:
         self.known = known
         self.batch_size = batch_size
         self.threads = threads
-        self.split = make_splitter(config.chunk_tokens, config.chunk_overlap,
-                                   token_counter(load_tokenizer()))
+        self.count_tokens = token_counter(load_tokenizer())
+        self.split = make_splitter(config.chunk_tokens, config.chunk_overlap, self.count_tokens)
         self.tokenize = make_tokenizer(config.tokenizer)
 
     def __call__(self, group: Group, progress: Callable[[int], None] | None = None) -> Prepared:
@@ -105,13 +110,16 @@ class Preparer:
                 docs.append(doc)
         chunks = chunk_documents(docs, self.split)
         segments = segment(docs, chunks)
-        keys = [chunk_key(c.text, self._spans(segments, i, c, clip=False))
+        contexts = self._contexts(chunks, segments)
+        keys = [chunk_key(c.text, self._spans(segments, i, c, clip=False), contexts[i])
                 for i, c in enumerate(chunks)]
         fresh = np.array([k not in self.known for k in keys], dtype=bool)
         return Prepared(group.number, docs, notices, chunks, segments, keys, fresh,
                         np.zeros((len(chunks), DIMENSION), dtype=np.float32),
                         np.zeros((len(segments.spans), DIMENSION), dtype=np.float16),
-                        count_terms([c.text for c in chunks], self.tokenize), group.size)
+                        count_terms([f"{x}\n{c.text}" if x else c.text
+                                     for x, c in zip(contexts, chunks, strict=True)], self.tokenize),
+                        contexts, group.size)
 
     def embed(self, p: Prepared, progress: Callable[[int], None] | None = None) -> Prepared:
         """Fill in the vectors of the fresh chunks and of their sentences (each distinct
@@ -122,10 +130,15 @@ class Preparer:
         todo = list(first.values())
         if not todo:
             return p
-        spans = [self._spans(p.segments, i, p.chunks[i], clip=True) for i in todo]
+        texts, spans = [], []
+        for row in todo:
+            chunk = p.chunks[row]
+            prefix = self._prefix(chunk, p.contexts[row] if p.contexts else "")
+            texts.append(prefix + chunk.text)
+            spans.append([(s + len(prefix), e + len(prefix))
+                          for s, e in self._spans(p.segments, row, chunk, clip=True)])
         vectors, pooled = self.encoder.encode_with_spans(  # type: ignore[attr-defined]
-            [p.chunks[i].text for i in todo], spans, self.batch_size, workers=self.threads,
-            progress=progress)
+            texts, spans, self.batch_size, workers=self.threads, progress=progress)
         row_of = {p.keys[i]: r for r, i in enumerate(todo)}
         ptr = p.segments.ptr
         for i in np.flatnonzero(p.fresh):
@@ -134,6 +147,24 @@ class Preparer:
             p.sent_vectors[int(ptr[i]):int(ptr[i + 1])] = pooled[r]
         p.embedded = len(todo)
         return p
+
+    def _contexts(self, chunks: list[Chunk], segments: Segments) -> list[str]:
+        """Each chunk's context line (its file's words and heading path), or "" for all when
+        the index is built without."""
+        if not self.config.chunk_context:
+            return [""] * len(chunks)
+        names = segments.sections
+        return [context_line(c.source, names[s] if (s := int(segments.chunk_loc[i, 1])) >= 0
+                             else None) for i, c in enumerate(chunks)]
+
+    def _prefix(self, chunk: Chunk, context: str) -> str:
+        """What the encoder reads before the chunk: its context line when both fit in the
+        model's window (a chunk is never cut to make room)."""
+        if not context:
+            return ""
+        prefix = context + "\n"
+        fits = self.count_tokens(prefix + chunk.text) <= self.config.chunk_tokens
+        return prefix if fits else ""
 
     @staticmethod
     def _spans(segments: Segments, i: int, chunk: Chunk, clip: bool) -> list[tuple[int, int]]:

@@ -42,6 +42,10 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise UsageError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
+# What indexes written before a build setting existed were built with.
+PREDATED: dict[str, Any] = {"chunk_context": False}
+
+
 @dataclass(frozen=True)
 class BuildSettings:
     """How an index is built: chunking, BM25, file size limit and vector index kind."""
@@ -56,6 +60,7 @@ class BuildSettings:
     ann_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
+    chunk_context: bool = True     # index each chunk with its file's words and heading path
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -76,9 +81,10 @@ class BuildSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BuildSettings:
-        """Settings saved by `to_dict`; keys this version does not know are ignored."""
+        """Settings saved by `to_dict`; keys this version does not know are ignored, and a
+        setting the index predates takes the value its build had in effect."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{**PREDATED, **{k: v for k, v in data.items() if k in known}})
 
 
 @dataclass(frozen=True)
