@@ -178,7 +178,7 @@ def locate_evidence(questions: Sequence[Question], index: Index) -> dict[str, li
 
 
 def _source_of(q: Question, index: Index) -> str:
-    sources = [s["source"] for s in index.manifest["sources"]]
+    sources = index.sources
     if q.source is None:
         if len(sources) != 1:
             raise QuestionSetError(f"question {q.id} has no 'source' and the corpus holds "
@@ -252,7 +252,7 @@ def judge_answer(q: Question, answer: Answer, evidence: Sequence[Evidence],
     relevant = sum(bool(supported_quotes(c.source, (c.start, c.end), evidence))
                    for c in answer.citations)
     return Asked(answer.abstained, correct, len(answer.citations), relevant,
-                 answer.confidence, seconds)
+                 answer.confidence, seconds, answer.disagreement)
 
 
 # ---- running -----------------------------------------------------------------------------

@@ -126,6 +126,7 @@ class Asked:
     relevant_citations: int        # citations relevant to some evidence quote
     confidence: float
     seconds: float
+    disagreement: bool = False     # the answer says the sources disagree
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ class AnswerMetrics:
     abstention_precision: float | None
     abstention_recall: float | None
     answerable_answered: float | None
+    disagreements: int = 0         # answers that say the sources disagree
+    ece: float | None = None       # expected calibration error of the answers given
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,16 @@ def answer_metrics(outcomes: Sequence[Asked], answerable: Sequence[bool]) -> Ans
         share(sum(o.relevant_citations for o in answered), sum(o.citations for o in answered)),
         share(abstained_right, sum(o.abstained for o in outcomes)),
         share(abstained_right, len(no)),
-        share(len(answered), len(yes)))
+        share(len(answered), len(yes)),
+        sum(o.disagreement for o in outcomes),
+        answer_calibration(outcomes).ece)
+
+
+def answer_calibration(outcomes: Sequence[Asked], bins: int = 10) -> Reliability:
+    """How well the confidence of the answers given (abstentions left out: they give none)
+    matches how often they were right."""
+    given = [o for o in outcomes if not o.abstained]
+    return calibration_bins([o.confidence for o in given], [o.correct for o in given], bins)
 
 
 @dataclass(frozen=True)
@@ -203,6 +215,7 @@ class TypeMetrics:
     mrr_at_10: dict[str, float]    # per mode, over the type's answerable questions
     answer_accuracy: float | None
     abstention_recall: float | None
+    disagreements: int = 0
 
 
 def type_metrics(types: Sequence[str | None], qrels: Mapping[str, Collection[int]],
@@ -219,8 +232,84 @@ def type_metrics(types: Sequence[str | None], qrels: Mapping[str, Collection[int
                 for mode, runs in judged.items()} if sub else {})
         a = answer_metrics([outcomes[i] for i in rows], [answerable[i] for i in rows])
         out[kind] = TypeMetrics(len(rows), a.answerable, mrr, a.answer_accuracy,
-                                a.abstention_recall)
+                                a.abstention_recall, a.disagreements)
     return out
+
+
+# ---- calibration and abstention ----------------------------------------------------------
+@dataclass(frozen=True)
+class Reliability:
+    """A reliability diagram's data: per equal-width bin of confidence, how many answers fell
+    in it, their mean confidence and the share that were right; and the expected calibration
+    error, sum over bins of (answers in bin / answers) * |right share - mean confidence|."""
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+    confidence: tuple[float | None, ...]
+    accuracy: tuple[float | None, ...]
+    ece: float | None
+
+
+def calibration_bins(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10
+                     ) -> Reliability:
+    """Bin the confidences into `bins` equal bins of [0, 1] (the last one closed) and compare
+    each bin's mean confidence with its share of right answers.
+
+    >>> calibration_bins([0.15, 0.15, 0.95], [False, True, True], bins=10).ece
+    0.25
+    """
+    conf = np.clip(np.asarray(confidence, dtype=np.float64), 0.0, 1.0)
+    right = np.asarray(correct, dtype=bool)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.minimum((conf * bins).astype(int), bins - 1) if len(conf) else np.zeros(0, int)
+    counts: list[int] = []
+    means: list[float | None] = []
+    accs: list[float | None] = []
+    ece = 0.0
+    for b in range(bins):
+        inside = which == b
+        n = int(inside.sum())
+        counts.append(n)
+        if n:
+            means.append(float(conf[inside].mean()))
+            accs.append(float(right[inside].mean()))
+            ece += n / len(conf) * abs(float(right[inside].mean()) - float(conf[inside].mean()))
+        else:
+            means.append(None)
+            accs.append(None)
+    return Reliability(tuple(float(e) for e in edges), tuple(counts), tuple(means), tuple(accs),
+                       round(ece, 6) if len(conf) else None)
+
+
+@dataclass(frozen=True)
+class AbstentionPoint:
+    """Abstaining below `threshold`: the precision and recall of the abstentions."""
+
+    threshold: float
+    precision: float | None
+    recall: float | None
+    abstained: int
+
+
+def abstention_curve(confidence: Sequence[float], answerable: Sequence[bool]
+                     ) -> list[AbstentionPoint]:
+    """Abstention precision (share of abstentions on unanswerable questions) and recall
+    (share of unanswerable questions abstained on) when abstaining below each threshold that
+    changes the outcome: every distinct confidence, and one above them all.
+
+    >>> [(p.threshold, p.precision, p.recall) for p in abstention_curve([0.1, 0.4], [False, True])]
+    [(0.1, None, 0.0), (0.4, 1.0, 1.0), (1.0, 0.5, 1.0)]
+    """
+    conf = np.asarray(confidence, dtype=np.float64)
+    unans = ~np.asarray(answerable, dtype=bool)
+    points = []
+    top = float(conf.max()) if len(conf) else 0.0
+    for t in sorted({*conf.tolist(), max(1.0, np.nextafter(top, np.inf))}):
+        below = conf < t
+        n = int(below.sum())
+        points.append(AbstentionPoint(float(t), share(int((below & unans).sum()), n),
+                                      share(int((below & unans).sum()), int(unans.sum())), n))
+    return points
 
 
 def latency(seconds: Sequence[float]) -> Latency:

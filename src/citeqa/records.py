@@ -60,8 +60,9 @@ class Answer:
     text: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
-    confidence: float = 0.0
+    confidence: float = 0.0        # calibrated probability that the answer is right, 0..1
     stale: bool = False
+    disagreement: bool = False     # the best sources give different answers; both are cited
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print(report.json_text(report.metrics_json(result, p.set_name)), end="")
     else:
         print(report.markdown(result, p.set_name, data["run"]), end="")
-        print(f"\nwrote {p.out / p.set_name}.json, .md and .png", file=sys.stderr)
+        print(f"\nwrote {p.out / p.set_name}.json, .md, .png and -confidence.png", file=sys.stderr)
     return 0
 
 
@@ -124,7 +124,7 @@ def _run_info(p: Plan, index: Index, seconds: float) -> dict[str, Any]:
     return {"questions_file": str(p.questions), "corpus": str(index.corpus),
             "source_corpus": str(p.corpus.resolve()),
             "index": str(p.index), "limit_docs": p.limit_docs,
-            "documents": len(index.manifest["sources"]), "passages": index.chunk_count,
+            "documents": len(index.sources), "passages": index.chunk_count,
             "build": {"rebuilt": bool(built and built.rebuilt),
                       "seconds": round(built.seconds, 3) if built else None},
             "options": index.options.to_dict(),
