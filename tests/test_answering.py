@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from citeqa.answer_model import AnswerModel, Scorer, question_terms
 from citeqa.answering import (
+    DISAGREE,
+    MIN_SCORE,
     NO_ANSWER,
     Scored,
     Sentence,
     candidate_sentences,
     choose,
     compose,
+    decide,
+    neighbours,
     score_sentences,
+    sides,
 )
+from citeqa.calibration import Calibration
+from citeqa.lexical import build_bm25, make_tokenizer
 from citeqa.records import Hit
 from citeqa.settings import QueryOptions
 
@@ -71,8 +80,9 @@ def test_sentence_score_is_cosine_plus_weighted_overlap_type_and_heading() -> No
                                                0.0 + 0.0 + 0.2], atol=1e-3)
 
 
-def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_threshold() -> None:
-    options = QueryOptions(abstain_threshold=0.6, sentence_margin=0.25, answer_sentences=2)
+def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:
+    assert MIN_SCORE == 0.6
+    options = QueryOptions(sentence_margin=0.25, answer_sentences=2)
     scored = Scored(np.array([0.7, 0.9, 0.5]), np.array([True, True, True]), None)
     assert choose(scored, options) == [1, 0]
     assert choose(Scored(np.array([0.9, 0.6]), np.array([True, True]), None), options) == [0]
@@ -115,3 +125,74 @@ def test_compose_abstains_with_the_closest_passages() -> None:
     answer = compose("What is the capital of Peru?", hits, sentences, scored, QueryOptions())
     assert answer.abstained and answer.text == NO_ANSWER
     assert [c.chunk_id for c in answer.citations] == [0, 1]
+
+
+# ---- decisions past the gates ------------------------------------------------------------
+TOKENIZE = make_tokenizer("stem-stop")
+
+
+def _model(intercept: float, threshold: float = 0.5) -> AnswerModel:
+    """A real answer model whose probability is the logistic of `intercept` plus the best
+    hand score, calibrated by the identity."""
+    scorer = Scorer.from_dict({"kind": "logistic", "features": ["best_score"], "mean": [0.0],
+                               "scale": [1.0], "coef": [1.0], "intercept": intercept})
+    return AnswerModel(scorer, Calibration.identity(), threshold, {})
+
+
+def _scored(question: str, sentences: list[Sentence], scores: list[float]) -> Scored:
+    tokens = tuple(frozenset(TOKENIZE(s.text)) for s in sentences)
+    n = len(sentences)
+    return Scored(np.array(scores), np.ones(n, dtype=bool), None, np.array(scores),
+                  np.zeros(n), tokens)
+
+
+def _two_reports() -> tuple[list[Hit], list[Sentence]]:
+    a, b = _hit(0, "The talks were held in Tokyo. It was cold."), _hit(1, "Talks were held in London.")
+    return [a, b], [Sentence(a, 0, 29, a.text[:29], 0), Sentence(a, 30, 42, a.text[30:], 1),
+                    Sentence(b, 0, 26, b.text, 2)]
+
+
+def test_two_passages_that_give_different_places_are_both_cited() -> None:
+    hits, sentences = _two_reports()
+    stats = build_bm25([TOKENIZE(h.text) for h in hits])
+    question = "Where were the talks held?"
+    q = question_terms(question, TOKENIZE, stats)
+    near = neighbours(sentences)
+    assert near == [[1], [0], []]
+    # Tokyo (0.9) and London (0.85) are within 0.1: a disagreement, best first.
+    scored = _scored(question, sentences, [0.9, 0.5, 0.85])
+    assert sides(question, q, sentences, scored, near) == [0, 2]
+    # London 0.3 below the best is no dissent.
+    assert sides(question, q, sentences, _scored(question, sentences, [0.9, 0.5, 0.6]),
+                 near) == []
+    d = decide(question, hits, sentences, scored, QueryOptions(abstain_threshold=0.5), q, stats,
+               _model(0.0))
+    assert d.disagreement and d.chosen == [0, 2] and d.refused is None
+    answer = compose(question, hits, sentences, scored, QueryOptions(), d)
+    assert answer.disagreement and answer.text.startswith(DISAGREE)
+    assert "Tokyo" in answer.text and "London" in answer.text
+
+
+def test_the_model_only_withholds_answers_that_passed_the_gates() -> None:
+    hits, sentences = _sentences()
+    stats = build_bm25([TOKENIZE(h.text) for h in hits])
+    options = QueryOptions(abstain_threshold=0.5)
+    question = "Who was the minister?"
+    q = question_terms(question, TOKENIZE, stats)
+    scored = _scored(question, sentences, [0.7, 0.9, 0.2])
+    # logistic(0.9 - 0.9) = 0.5: kept; logistic(0.9 - 1.0) < 0.5: withheld, its confidence kept.
+    kept = decide(question, hits, sentences, scored, options, q, stats, _model(-0.9))
+    assert kept.refused is None and kept.chosen == [1, 0]
+    assert kept.confidence == pytest.approx(0.5)
+    low = decide(question, hits, sentences, scored, options, q, stats, _model(-1.0))
+    assert low.refused == "confidence" and 0.0 < low.confidence < 0.5
+    assert compose(question, hits, sentences, scored, options, low).abstained
+    # Below the hand-set floor no model can answer: confidence 0.
+    weak = _scored(question, sentences, [0.5, 0.55, 0.2])
+    gated = decide(question, hits, sentences, weak, options, q, stats, _model(10.0))
+    assert (gated.refused, gated.confidence) == ("gate", 0.0)
+    # Nothing of the question's subject is in the passages: off-topic, confidence 0.
+    off = question_terms("Who painted the Sistine Chapel?", TOKENIZE, stats)
+    refused = decide("Who painted the Sistine Chapel?", hits, sentences, scored, options, off,
+                     stats, _model(10.0))
+    assert (refused.refused, refused.confidence) == ("off-topic", 0.0)

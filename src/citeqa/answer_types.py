@@ -4,6 +4,8 @@ A classic factoid-QA check: "how many" wants a number, "when" a date, "who" a na
 much does it cost" an amount of money, "what does X stand for" an expansion of X. A sentence
 offers an answer only with such a token that the question does not already contain, which
 is how near-miss questions ("on which day in November 2014…") are told from answerable ones.
+`values` lists those tokens (and places, for "where" questions), so two sentences that give
+different ones can be told to disagree.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
 _ACRONYM_Q = re.compile(r"\bdoes\s+([A-Z][A-Z0-9-]{1,})\s+stand\s+for\b")
+_PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
+_PLACE_Q = re.compile(rf"^\s*where\b|\b(?:what|which|in\s+which)\s+{_PLACE_NOUNS}\b", re.I)
+# A place is a capitalised run after a locative preposition: "in Tokyo", "at Lancaster House".
+_PLACE = re.compile(r"\b(?:in|at|near|from|to)\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+_MONTH_NAMES = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_NAMES})")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAMES})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\d)")
+_DAY_RANGE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|and)\s*\d{{1,2}}(?:st|nd|rd|th)?\s+"
+                        rf"(?:of\s+)?{_MONTH_NAMES}")
+_LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|of)\s+(?:the\s+)?$")
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z](?:\s+[A-Z][\w’'-]*[A-Za-z])*")
 
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\bstand\s+for\b", re.I)),
@@ -71,6 +84,63 @@ def offers(kind: str | None, question: str, sentence: str,
                                  sentence, re.I) and "today" not in asked)
     return any(w.lower() not in common and not w.isupper()
                for w in _new(_CAPITALISED.findall(sentence), asked))
+
+
+def dissent_kind(question: str) -> str | None:
+    """The kind of answer whose values two sources can disagree on: the asked-for type, or a
+    place for "where" questions (not a type of `expected_type`, whose gate it would change)."""
+    return expected_type(question) or ("place" if _PLACE_Q.search(question) else None)
+
+
+def values(kind: str | None, question: str, sentence: str,
+           common: Collection[str] = frozenset()) -> set[str]:
+    """The answers of type `kind` that `sentence` gives and `question` does not hold, lower
+    case: years, months and days for a date, numbers for a quantity or amount (not the day of
+    a date), the words of runs of two or more capitalised words for a name, and capitalised
+    words after "in", "at", "near", "from" or "to" for a place; never a sentence's first word.
+    Empty for questions of no kind and for expansions."""
+    asked = question.lower()
+    if kind == "date":
+        years = {f"year:{y}" for y in _YEAR.findall(sentence) if y not in asked}
+        months = {f"month:{w.lower()[:3]}" for w in re.findall(r"\b[A-Z][a-z]+", sentence)
+                  if w.lower() in MONTHS and w.lower() not in asked}
+        days = {f"day:{m[:3].lower()} {int(d)}" for d, m in _DAY_MONTH.findall(sentence)} | \
+            {f"day:{m[:3].lower()} {int(d)}" for m, d in _MONTH_DAY.findall(sentence)}
+        return years | months | days
+    if kind == "money" and not CURRENCY.search(sentence):
+        return set()
+    if kind in ("quantity", "money"):
+        days = {d for d, _ in _DAY_MONTH.findall(sentence)} | \
+            {d for _, d in _MONTH_DAY.findall(sentence)} | \
+            set(_DAY_RANGE.findall(sentence))            # "14 March", "5 to 7 August": no quantity
+        numbers = {n.replace(",", "") for n in _new(_NUMBER.findall(sentence), asked)
+                   if n not in days}
+        return {n for n in numbers if not _YEAR.fullmatch(n)}
+    # A sentence's first word is capitalised whatever it is, so it is no name.
+    body = sentence.lstrip()
+    body = body[len(body.split(maxsplit=1)[0]):] if body else body
+    if kind == "place":
+        found = (w for run in _PLACE.findall(body) for w in run.split())
+    elif kind == "name":       # a full name, not a place: one capitalised word is too often one
+        found = (w for m in _NAME_RUN.finditer(body) if len(m.group().split()) > 1
+                 and not _LOCATIVE.search(body, max(0, m.start() - 12), m.start())
+                 for w in m.group().split())
+    else:
+        return set()
+    return {w.lower() for w in found
+            if w.lower() not in asked and w.lower() not in common and not w.isupper()
+            and w.lower().rstrip('.') not in MONTHS}
+
+
+def conflict(a: set[str], b: set[str]) -> bool:
+    """Two sentences' answers of one kind disagree: each gives some, and they share none.
+    Dates are compared at each precision both give ("year:", "month:", "day:"), so "January
+    2015" and "21 January" agree while "14 March 2019" and "21 March 2019" do not."""
+    groups = {v.split(":", 1)[0] for v in a if ":" in v} & {v.split(":", 1)[0] for v in b if ":" in v}
+    if groups:
+        return any(not {v for v in a if v.startswith(g + ":")} & {v for v in b if v.startswith(g + ":")}
+                   for g in groups)
+    return bool(a) and bool(b) and not a & b
 
 
 def lowercase_words(texts: Iterable[str]) -> set[str]:

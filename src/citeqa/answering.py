@@ -1,22 +1,40 @@
 """Extractive answers: pick the sentences of the best passages that answer the question, cite
-each sentence exactly, and abstain when even the best sentence is a weak match."""
+each sentence exactly, say so when the best candidates give different answers, and abstain
+when the evidence is weak.
+
+Decisions come in two stages. Hand-set gates first: no sentence scores `MIN_SCORE`, no close
+sentence offers the kind of answer asked for (a number, a date, a name that the question does
+not already hold), or no term of the question's subject occurs in the corpus. An answer that
+passes them gets a confidence from the learned answer model (`answer_model`): the calibrated
+probability that it is right; below `QueryOptions.abstain_threshold` it is withheld too."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from .answer_types import expected_type, lowercase_words, offers
+from .answer_model import (
+    AnswerModel,
+    Evidence,
+    QuestionTerms,
+    TermStats,
+    answer_features,
+    load_model,
+    question_terms,
+)
+from .answer_types import conflict, dissent_kind, expected_type, lowercase_words, offers, values
 from .parsing import plain_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
 
 NO_ANSWER = "The documents do not contain an answer to this question."
+DISAGREE = "The documents disagree:"
+MIN_SCORE = 0.6          # no answer when the best sentence's hand score is below this
 _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
 
 
@@ -68,7 +86,7 @@ def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sente
     return out
 
 
-def overlap(question_terms: set[str], sentence_terms: set[str]) -> float:
+def overlap(question_terms: Set[str], sentence_terms: Set[str]) -> float:
     """Share of the question's terms that the sentence holds."""
     if not question_terms:
         return 0.0
@@ -84,11 +102,15 @@ def is_heading(text: str, kind: str = "paragraph") -> bool:
 
 @dataclass(frozen=True)
 class Scored:
-    """Sentence scores and whether each offers the kind of answer the question asks for."""
+    """Sentence scores and whether each offers the kind of answer the question asks for;
+    and the parts of the score and each sentence's terms, which the answer model reads."""
 
     scores: np.ndarray
     offers: np.ndarray
     kind: str | None
+    cosine: np.ndarray | None = None
+    lexical: np.ndarray | None = None
+    tokens: tuple[frozenset[str], ...] = ()
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
@@ -101,24 +123,25 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
     cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
     terms = set(tokenize(question))
-    lexical = np.array([overlap(terms, set(tokenize(s.text))) for s in sentences])
+    tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
+    lexical = np.array([overlap(terms, words) for words in tokens])
     common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
-    return Scored(scores, offered, kind)
+    return Scored(scores, offered, kind, cosine, lexical, tokens)
 
 
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
     """The best sentence and those within `sentence_margin` of it, best first; empty when the
-    best is below the abstention threshold or no sentence near it offers the asked-for kind."""
+    best is below MIN_SCORE or no sentence near it offers the asked-for kind."""
     scores = scored.scores
     if not len(scores):
         return []
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     best = scores[order[0]]
-    if best < config.abstain_threshold:
+    if best < MIN_SCORE:
         return []
     near = [i for i in order if scores[i] >= best - config.type_window]
     if scored.kind is not None and not any(scored.offers[i] for i in near):
@@ -127,23 +150,122 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
             if scores[i] >= best - config.sentence_margin]
 
 
-def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
-            scored: Scored, config: QueryOptions) -> Answer:
-    """The answer: each chosen sentence, markup stripped, followed by [n], where citation n
-    locates that sentence exactly; or an abstention citing the closest passages."""
-    confidence = float(scored.scores.max()) if len(scored.scores) else 0.0
+MAX_VALUES = 3       # a side of a disagreement gives at most this many answers of the kind
+SIDE_COVERAGE = 0.6  # ... and, with its neighbours, holds this weighted share of the question
+DISSENT_MARGIN = 0.25  # ... and scores within this of the best (flags 1.8% of SQuAD A-J)
+
+
+def neighbours(sentences: Sequence[Sentence]) -> list[list[int]]:
+    """Per candidate, the candidates just before and after it in the same passage."""
+    out: list[list[int]] = [[] for _ in sentences]
+    for i in range(1, len(sentences)):
+        a, b = sentences[i - 1], sentences[i]
+        if a.hit.chunk_id == b.hit.chunk_id and b.row - a.row == 1:
+            out[i].append(i - 1)
+            out[i - 1].append(i)
+    return out
+
+
+def coverage(q: QuestionTerms, tokens: Sequence[frozenset[str]], near: Sequence[Sequence[int]],
+             i: int) -> float:
+    """The weighted share of the question's terms found in the corpus that candidate `i` and
+    its neighbours hold."""
+    total = float(q.found.sum())
+    if total <= 0:
+        return 0.0
+    words = set(tokens[i]).union(*(tokens[n] for n in near[i]))
+    return float(sum(w for t, w in zip(q.terms, q.found, strict=True) if t in words)) / total
+
+
+def sides(question: str, q: QuestionTerms, sentences: Sequence[Sentence], scored: Scored,
+          near: Sequence[Sequence[int]]) -> list[int]:
+    """[first, other]: among the candidates scoring within DISSENT_MARGIN of the best, the
+    best that gives an answer of the asked kind, and the next that gives one sharing nothing
+    with it, from another passage; else []. Each side must be about the question
+    (SIDE_COVERAGE) and give a short answer (MAX_VALUES), so that a sentence listing names or
+    numbers of something else does not count as a dissent."""
+    kind = dissent_kind(question)
+    scores = scored.scores
+    if kind is None or len(scores) < 2:
+        return []
+    common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    low = max(MIN_SCORE, scores[order[0]] - DISSENT_MARGIN)
+    first, mine = -1, set()
+    for i in order:
+        if scores[i] < low:
+            break
+        theirs = values(kind, question, sentences[i].text, common)
+        if not theirs or len(theirs) > MAX_VALUES or \
+                coverage(q, scored.tokens, near, i) < SIDE_COVERAGE:
+            continue
+        if first < 0:
+            first, mine = i, theirs
+        # One passage does not contradict itself: the sides come from two passages.
+        elif sentences[i].hit.chunk_id != sentences[first].hit.chunk_id and conflict(mine, theirs):
+            return [first, i]
+    return []
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What was decided for one question: the sentences chosen (best first; the two sides of
+    a disagreement), the calibrated confidence, and why there is no answer (`refused`: "gate"
+    for the hand-set gates, "off-topic", "confidence"), else None."""
+
+    chosen: list[int]
+    confidence: float
+    disagreement: bool = False
+    refused: str | None = None
+    features: np.ndarray | None = None
+
+
+def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], scored: Scored,
+           config: QueryOptions, q: QuestionTerms | None = None, stats: TermStats | None = None,
+           model: AnswerModel | None = None) -> Decision:
+    """The hand-set gates, then (given the question's terms, the index's term statistics and
+    a model) the disagreement check and the answer model's calibrated confidence."""
     chosen = choose(scored, config)
     if not chosen:
+        return Decision([], 0.0, refused="gate")
+    if q is None or stats is None or model is None or scored.cosine is None \
+            or scored.lexical is None:
+        return Decision(chosen, float(scored.scores.max()))
+    if q.subject_absent:
+        return Decision([], 0.0, refused="off-topic")
+    near = neighbours(sentences)
+    split = sides(question, q, sentences, scored, near)
+    chosen = split or chosen
+    best = sentences[chosen[0]]
+    evidence = Evidence(scored.scores, scored.cosine, scored.lexical, scored.offers, scored.kind,
+                        chosen, scored.tokens, near, best.hit.chunk_id, best.text,
+                        hits[0].bm25_rank if hits else None, hits[0].dense_rank if hits else None)
+    features = answer_features(q, evidence, stats)
+    confidence = model.confidence(features)
+    refused = "confidence" if confidence < config.abstain_threshold else None
+    return Decision(chosen, confidence, bool(split), refused, features)
+
+
+def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
+            scored: Scored, config: QueryOptions, decision: Decision | None = None) -> Answer:
+    """The answer: each chosen sentence, markup stripped, followed by [n], where citation n
+    locates that sentence exactly (after "The documents disagree:" when the two sides
+    differ); or an abstention citing the closest passages. Without a `decision`, the hand-set
+    gates alone decide and the confidence is the best hand score."""
+    decision = decision or decide(question, hits, sentences, scored, config)
+    if not decision.chosen or decision.refused is not None:
         cites = [_passage(n, h) for n, h in enumerate(hits[:3], start=1)]
-        return Answer(question, NO_ANSWER, True, cites, confidence)
-    parts, cites = [], []
-    for number, i in enumerate(chosen, start=1):
+        return Answer(question, NO_ANSWER, True, cites, decision.confidence)
+    parts = [DISAGREE] if decision.disagreement else []
+    cites = []
+    for number, i in enumerate(decision.chosen, start=1):
         s = sentences[i]
         parts.append(f"{plain_text(s.text)} [{number}]")
         cites.append(Citation(number, s.hit.source, s.start, s.end, s.line_start, s.line_end,
                               s.text, s.hit.chunk_id, float(scored.scores[i]), s.hit.start,
                               s.hit.end, s.page, s.section))
-    return Answer(question, " ".join(parts), False, cites, confidence)
+    return Answer(question, " ".join(parts), False, cites, decision.confidence,
+                  disagreement=decision.disagreement)
 
 
 def _passage(number: int, hit: Hit) -> Citation:
@@ -154,16 +276,30 @@ def _passage(number: int, hit: Hit) -> Citation:
 
 @dataclass(frozen=True)
 class Answerer:
-    """Answers questions from retrieved passages with the stored sentences, and the tokenizer
-    that counts shared terms (built once when an index is opened)."""
+    """Answers questions from retrieved passages with the stored sentences, the tokenizer
+    that counts shared terms and the index's term statistics (loaded once when an index is
+    opened), and the answer model (`model`, else the packaged one, read once per process).
+    Without `stats` only the hand-set gates decide."""
 
     table: SentenceTable
     tokenize: Callable[[str], list[str]]
+    stats: TermStats | None = None
+    model: AnswerModel | None = None
+
+    def decide(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
+               options: QueryOptions) -> tuple[list[Sentence], Scored, Decision]:
+        """The candidate sentences of `hits`, their scores, and the decision about them."""
+        sentences = candidate_sentences(hits, self.table)
+        scored = score_sentences(question, vector, sentences, self.table.sent_vectors,
+                                 self.tokenize, options)
+        if self.stats is None:
+            return sentences, scored, decide(question, hits, sentences, scored, options)
+        q = question_terms(question, self.tokenize, self.stats)
+        return sentences, scored, decide(question, hits, sentences, scored, options, q,
+                                         self.stats, self.model or load_model())
 
     def answer(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
                options: QueryOptions) -> Answer:
         """The answer to `question` (whose unit vector is `vector`) from `hits`."""
-        sentences = candidate_sentences(hits, self.table)
-        scored = score_sentences(question, vector, sentences, self.table.sent_vectors,
-                                 self.tokenize, options)
-        return compose(question, hits, sentences, scored, options)
+        sentences, scored, decision = self.decide(question, vector, hits, options)
+        return compose(question, hits, sentences, scored, options, decision)

@@ -1,0 +1,358 @@
+"""Train the answer model that `Index.ask` uses (src/citeqa/models/answer_model.json).
+
+Deterministic and re-runnable: the same data, encoder and package versions give the same file
+(rerun it whenever the encoder or the answering code changes). The training data never touch
+a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval/sets/*.jsonl):
+
+- "squad": SQuAD 2.0 dev, the 20 articles whose file names sort before "K", indexed together,
+  every question about them.
+- "squad-off-topic": the answerable questions about the last 10 of those articles, asked of an
+  index of the first 10 only, where their subject is absent.
+- "squad-one": Black_Death.txt and Fresno_California.txt each indexed alone (a small corpus,
+  like one report), and their SQuAD questions.
+- "written-one" / "written-squad": eval/training/black_death.jsonl and fresno.jsonl, questions
+  written for training in the words a reader would use (paraphrases, near misses, off-topic),
+  asked of the article alone and of the 20 articles.
+- "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
+  installed Python packages and of Debian packages' /usr/share/doc, and news-like reports
+  written for training (eval/training/corpus/), each set asked of its own small corpus.
+  Every file is checked against its sha256, so a changed file stops the run.
+
+Written rows weigh `--written-weight` times a SQuAD row.
+
+Steps, all on the answers that pass the hand-set gates of `citeqa.answering` (the rest are
+abstentions whatever the model says):
+1. Five folds of the SQuAD articles (a written set goes with an article's fold): the answer
+   scorer (logistic regression over ANSWER_FEATURES) is fitted without each fold and scores it.
+2. Those out-of-fold probabilities are calibrated by isotonic regression on the SQuAD
+   questions (unweighted), and the calibrated confidence decides abstention.
+3. The threshold is the highest confidence at which the abstentions it adds to the gates'
+   are at least `--precision` precise on the SQuAD questions and at least
+   `--written-precision` on the written ones, so that written paraphrases, which look like
+   SQuAD's unanswerable questions, are not withheld. The threshold that the SQuAD questions
+   alone would allow is recorded too ("squad_threshold"), for corpora like SQuAD's.
+4. The scorer is refitted on every row; the calibration and threshold of steps 2-3 are kept.
+
+    .venv/bin/python eval/train_answer_model.py [--squad DIR] [--work DIR] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from citeqa import Index, QueryOptions  # noqa: E402
+from citeqa.answer_model import (  # noqa: E402
+    ANSWER_FEATURES,
+    MODEL_FORMAT,
+    AnswerModel,
+    Scorer,
+    question_terms,
+)
+from citeqa.answering import candidate_sentences, decide, score_sentences  # noqa: E402
+from citeqa.calibration import isotonic  # noqa: E402
+from citeqa.evaluation import Question, load_questions  # noqa: E402
+from citeqa.metrics import calibration_bins, contains_answer  # noqa: E402
+from citeqa.parsing import plain_text  # noqa: E402
+
+SPLIT = "K"                 # SQuAD articles sorting before this are for training
+FOLDS = 5
+ONE_ARTICLE = {"Black_Death.txt": "black_death.jsonl", "Fresno_California.txt": "fresno.jsonl"}
+WRITTEN = ROOT / "eval" / "training"
+C = 1.0                     # inverse strength of the scorer's L2 penalty
+# Features the scorer reads: each with a reason to hold beyond SQuAD.
+USE = ("best_score", "score_gap", "best_cosine", "best_idf", "context_idf", "passage_missing",
+       "names_missing", "absent_weight", "focus_absent", "typed", "best_offers", "top_agree",
+       "top_bm25_rank", "top_dense_rank", "negation_unmatched")
+
+
+def pypi_readme(package: str, version: str) -> bytes:
+    """The long description of an installed package (its README), version checked."""
+    if metadata.version(package) != version:
+        raise SystemExit(f"training reads the README of {package} {version}; "
+                         f"{metadata.version(package)} is installed")
+    return str(metadata.metadata(package).get_payload()).encode("utf-8")  # type: ignore[attr-defined]
+
+
+def debian_doc(path: str) -> bytes:
+    """A file of /usr/share/doc, gunzipped when it is compressed."""
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if path.endswith(".gz") else data
+
+
+def written(name: str) -> bytes:
+    return (WRITTEN / "corpus" / name).read_bytes()
+
+
+# Each written set about other documents: its questions file, and its corpus as
+# (file name in the corpus, how to read it, sha256 of the bytes).
+DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
+    "defusedxml.jsonl": [
+        ("defusedxml.txt", lambda: pypi_readme("defusedxml", "0.7.1"),
+         "4b18a019da068c2d458c5ded92345655d7c47b487f82f05f39cef2f19e9e5430"),
+        ("tabulate.md", lambda: pypi_readme("tabulate", "0.10.0"),
+         "29ab1e42f9839cc15815099062a1f455124fe95c9dff9cad16f37e51c4c1f19c"),
+        ("threadpoolctl.md", lambda: pypi_readme("threadpoolctl", "3.8.0"),
+         "65d5a3396310157de1ad4c9250905c8711cea5c484cbe629f7a9f7206683bbc9"),
+    ],
+    # Debian xz-utils 5.4.1-1, make 4.3-4.1, zstd 1.5.4+dfsg2-5.
+    "xz_utils.jsonl": [
+        ("xz_README.txt", lambda: debian_doc("/usr/share/doc/xz-utils/README.gz"),
+         "d9bb3524f723b26294d66728f1d411d1729679e90511538b28d28a00966203e8"),
+        ("make_README.txt", lambda: debian_doc("/usr/share/doc/make/README.gz"),
+         "fc234972704f0f9d5b641fb882f05908761025f3e1c893bb018f862ea7158454"),
+        ("zstd_README.md", lambda: debian_doc("/usr/share/doc/zstd/README.md.gz"),
+         "682212486494a36ec1545925c467b4faeee0b1326795584346747b159c10a0f6"),
+    ],
+    "harbour_agreement.jsonl": [
+        ("harbour_agreement.txt", lambda: written("harbour_agreement.txt"),
+         "8468e57ba55e9a6813942991aa15d8824a07f5441154d20f294ca6e89a83cb53"),
+    ],
+}
+
+
+@dataclass
+class Item:
+    """One training question: the features of the answer that passes the hand-set gates
+    (None when a gate refuses it), and whether that answer is right."""
+
+    qid: str
+    source: str                 # which training data it is from (see the module docstring)
+    group: str                  # its SQuAD article, or the article its written set goes with
+    answerable: bool
+    features: np.ndarray | None
+    right: bool
+    disagreement: bool
+    weight: float = 1.0
+
+    @property
+    def written(self) -> bool:
+        return self.source.startswith("written")
+
+
+# ---- data --------------------------------------------------------------------------------
+def mirror(files: dict[str, bytes], dest: Path) -> Path:
+    """Make folder `dest` hold exactly `files` (name -> bytes), touching unchanged ones not."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.iterdir():
+        if old.name not in files:
+            old.unlink() if old.is_file() else shutil.rmtree(old)
+    for name, data in files.items():
+        if not (dest / name).is_file() or (dest / name).read_bytes() != data:
+            (dest / name).write_bytes(data)
+    return dest
+
+
+def doc_corpus(spec: Sequence[tuple[str, Any, str]]) -> dict[str, bytes]:
+    out = {}
+    for name, read, sha in spec:
+        data = read()
+        if sha and hashlib.sha256(data).hexdigest() != sha:
+            raise SystemExit(f"{name} is not the file the written questions are about "
+                             f"(sha256 {hashlib.sha256(data).hexdigest()}, expected {sha})")
+        out[name] = data
+    return out
+
+
+def collect(index: Index, questions: Sequence[Question], source: str, options: QueryOptions,
+            group_of: dict[str, str] | None = None, off_topic: bool = False,
+            weight: float = 1.0) -> list[Item]:
+    """Every question through retrieval and the hand-set gates, as `Index.ask` runs them."""
+    vectors = index.encoder.encode([q.question for q in questions], batch_size=64)
+    retriever, answerer = index.retriever, index.answerer
+    assert answerer.stats is not None
+    items = []
+    for q, vector in zip(questions, vectors, strict=True):
+        hits = retriever.search(q.question, options.answer_passages, "hybrid", options,
+                                index._fusion, vector)
+        sentences = candidate_sentences(hits, answerer.table)
+        scored = score_sentences(q.question, vector, sentences, answerer.table.sent_vectors,
+                                 answerer.tokenize, options)
+        terms = question_terms(q.question, answerer.tokenize, answerer.stats)
+        d = decide(q.question, hits, sentences, scored, options, terms, answerer.stats,
+                   _NULL_MODEL)
+        answerable = q.answerable and not off_topic
+        text = " ".join(plain_text(sentences[i].text) for i in d.chosen)
+        right = answerable and bool(d.chosen) and contains_answer(text, q.answers)
+        group = (group_of or {}).get(q.id) or str(q.source)
+        items.append(Item(f"{source}:{q.id}", source, group, answerable,
+                          d.features if d.refused in (None, "confidence") else None, right,
+                          d.disagreement, weight))
+    return items
+
+
+def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
+           ) -> tuple[list[Item], list[str]]:
+    corpus = squad / "corpus"
+    names = sorted(p.name for p in corpus.glob("*.txt") if p.name < SPLIT)
+    later = names[len(names) // 2:]
+    questions = [q for q in load_questions(squad / "questions.jsonl") if q.source in names]
+    folders = {"squad": {n: (corpus / n).read_bytes() for n in names},
+               "half": {n: (corpus / n).read_bytes() for n in names[:len(names) // 2]}}
+    folders.update({f"one-{Path(a).stem}": {a: (corpus / a).read_bytes()} for a in ONE_ARTICLE})
+    folders.update({f"docs-{Path(f).stem}": doc_corpus(spec) for f, spec in DOC_SETS.items()})
+
+    def index(key: str) -> Index:
+        return Index.build(mirror(folders[key], work / key / "corpus"), work / key / "index")
+
+    items = collect(index("squad"), questions, "squad", options)
+    items += collect(index("half"), [q for q in questions if q.source in later and q.answerable],
+                     "squad-off-topic", options, off_topic=True)
+    for article, file in ONE_ARTICLE.items():
+        mine = load_questions(WRITTEN / file)
+        group = {q.id: article for q in mine}
+        one = index(f"one-{Path(article).stem}")
+        items += collect(one, [q for q in questions if q.source == article], "squad-one", options)
+        items += collect(one, mine, "written-one", options, group, weight=written_weight)
+        items += collect(index("squad"), mine, "written-squad", options, group,
+                         weight=written_weight)
+    for n, file in enumerate(DOC_SETS):
+        mine = load_questions(WRITTEN / file)
+        # Each docs set goes with a SQuAD article of its own fold.
+        group = {q.id: names[(2 * n + 1) % len(names)] for q in mine}
+        items += collect(index(f"docs-{Path(file).stem}"), mine, "written-docs", options, group,
+                         weight=written_weight)
+    return items, names
+
+
+class _Null:
+    """Stands in for the model while features are collected: every answer passes."""
+
+    abstain_below = 0.0
+
+    def confidence(self, features: np.ndarray) -> float:
+        return 1.0
+
+
+_NULL_MODEL: Any = _Null()
+
+
+# ---- fitting -----------------------------------------------------------------------------
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Scorer:
+    """Logistic regression on the standardised USE columns of rows `x`."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = x[:, [ANSWER_FEATURES.index(f) for f in USE]]
+    mean, scale = cols.mean(axis=0), cols.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=C, max_iter=5000)
+    lr.fit((cols - mean) / scale, y, sample_weight=w)
+    return Scorer(USE, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+
+
+def folds_of(items: Sequence[Item]) -> np.ndarray:
+    """Fold of each item: SQuAD articles in name order, dealt round-robin."""
+    groups = sorted({it.group for it in items if it.source == "squad"})
+    fold = {g: i % FOLDS for i, g in enumerate(groups)}
+    return np.array([fold[it.group] for it in items])
+
+
+def threshold_for(conf: np.ndarray, unans: np.ndarray, w: np.ndarray, precision: float
+                  ) -> float:
+    """The highest t at which the abstentions that abstaining below t adds to the gates' (the
+    rows with confidence >= 0 and below t) are, weighted, at least `precision` precise."""
+    best = 0.0
+    for t in sorted({float(c) for c in conf[conf >= 0]}):
+        below = (conf >= 0) & (conf < t)
+        if below.any() and (w * (below & unans)).sum() / (w * below).sum() >= precision:
+            best = t
+    return best
+
+
+def train(items: Sequence[Item], precision: float, written_precision: float
+          ) -> tuple[AnswerModel, np.ndarray]:
+    gated = np.array([it.features is None for it in items])
+    x = np.array([it.features if it.features is not None else np.zeros(len(ANSWER_FEATURES))
+                  for it in items])
+    y = np.array([it.right for it in items], dtype=int)
+    w = np.array([it.weight for it in items])
+    folds = folds_of(items)
+    oof = np.zeros(len(items))
+    for f in range(FOLDS):
+        train_rows = (folds != f) & ~gated
+        oof[folds == f] = fit(x[train_rows], y[train_rows], w[train_rows]).prob(x[folds == f])
+    squad = np.array([it.source == "squad" for it in items]) & ~gated
+    calibration = isotonic(oof[squad].tolist(), y[squad].astype(bool).tolist())
+    conf = np.where(gated, -1.0, calibration(oof))
+    unans = ~np.array([it.answerable for it in items])
+    wr = np.array([it.written for it in items])
+    sq = np.array([it.source == "squad" for it in items])
+    squad_only = threshold_for(conf[sq], unans[sq], w[sq], precision)
+    threshold = min(squad_only, threshold_for(conf[wr], unans[wr], w[wr], written_precision))
+    scorer = fit(x[~gated], y[~gated], w[~gated])
+    return AnswerModel(scorer, calibration, round(threshold, 4),
+                       {"squad_threshold": round(squad_only, 4)}), conf
+
+
+def summary(items: Sequence[Item], conf: np.ndarray, threshold: float, source: str
+            ) -> dict[str, Any]:
+    """Out-of-fold figures of one training source at the chosen threshold."""
+    rows = np.array([it.source == source for it in items])
+    ans = np.array([it.answerable for it in items])
+    right = np.array([it.right for it in items])
+    abstain = conf < threshold
+    out: dict[str, Any] = {"questions": int(rows.sum()), "unanswerable": int((rows & ~ans).sum()),
+                           "disagreements": int(sum(it.disagreement for it, r
+                                                    in zip(items, rows, strict=True) if r))}
+    if (rows & ans).any():
+        out["answer_accuracy"] = round(float((right & ~abstain)[rows & ans].mean()), 4)
+    if (rows & ~ans).any():
+        out["abstention_recall"] = round(float(abstain[rows & ~ans].mean()), 4)
+        n = int((rows & abstain).sum())
+        out["abstention_precision"] = round(float((rows & abstain & ~ans).sum() / n), 4) if n else None
+    given = rows & ~abstain
+    out["ece"] = calibration_bins(conf[given].tolist(), right[given].tolist()).ece
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--squad", default=str(ROOT.parent / "shared" / "benchmarks" / "squad2-dev"))
+    p.add_argument("--work", default="/tmp/citeqa-train", help="training indexes go here")
+    p.add_argument("--out", default=str(ROOT / "src" / "citeqa" / "models" / "answer_model.json"))
+    p.add_argument("--precision", type=float, default=0.8,
+                   help="abstention precision the threshold keeps on the SQuAD questions")
+    p.add_argument("--written-precision", type=float, default=0.9,
+                   help="... and on the written questions")
+    p.add_argument("--written-weight", type=float, default=10.0)
+    args = p.parse_args()
+    t0 = time.perf_counter()
+    items, names = gather(Path(args.squad), Path(args.work), QueryOptions(), args.written_weight)
+    print(f"{len(items)} training questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    model, conf = train(items, args.precision, args.written_precision)
+    info = {**model.info, "questions": len(items), "folds": FOLDS, "precision": args.precision,
+            "written_precision": args.written_precision,
+            "data": (f"SQuAD 2.0 dev, the {len(names)} articles before {SPLIT!r}; "
+                     f"eval/training/*.jsonl (weight {args.written_weight:g})"),
+            "out_of_fold": {src: summary(items, conf, model.abstain_below, src)
+                            for src in dict.fromkeys(it.source for it in items)}}
+    data = {**model.to_dict(), "training": info}
+    AnswerModel.from_dict(data)                          # the package can read what it wrote
+    assert data["format"] == MODEL_FORMAT
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(json.dumps(info["out_of_fold"], indent=1), file=sys.stderr)
+    print(f"threshold {model.abstain_below}; wrote {out} "
+          f"({hashlib.sha256(out.read_bytes()).hexdigest()[:12]}) in "
+          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

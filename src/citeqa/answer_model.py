@@ -1,0 +1,275 @@
+"""The learned answer model: cheap features of an answer that the sentence scorer of
+`answering` composed, and a logistic scorer that turns them into the probability that the
+answer is right, mapped through an isotonic calibration fitted out of fold. Both are read
+from `models/answer_model.json` and evaluated with numpy (no pickle, no scikit-learn at query
+time); `eval/train_answer_model.py` writes the file.
+
+The model only decides about answers that have passed the hand-set gates of `answering`
+(score floor, answer type, near misses, off-topic questions): it can withhold an answer, never
+give one those gates refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .calibration import Calibration
+from .errors import ModelError
+
+MODEL_FORMAT = 2
+KINDS = ("name", "date", "quantity", "money", "acronym")
+MISSING_RANK = 100          # the rank given to a passage outside a retriever's candidates
+# Words that say what kind of answer is wanted rather than what it is about; they are left
+# out of the question's terms when asking whether the corpus holds the question's subject.
+FRAME_WORDS = ("name names named call called year years date day month time many much number "
+               "kind type mean means meaning happen happened happens example examples term "
+               "percentage long far old big large often first last").split()
+
+ANSWER_FEATURES = (
+    "best_score", "score_gap", "best_cosine", "max_cosine", "best_overlap", "best_idf",
+    "context_idf", "passage_missing", "names_missing", "absent_weight", "focus_absent",
+    "typed", "best_offers", "top_agree", "top_bm25_rank", "top_dense_rank", "negation_unmatched",
+    "sentences", *(f"kind_{k}" for k in KINDS),
+)
+_NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot)\b|n[’']t\b", re.I)
+_NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
+_CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
+
+
+class TermStats(Protocol):
+    """Document frequencies of the indexed terms (`lexical.BM25` is one): term t occurs in
+    chunks `docs[ptr[t]:ptr[t+1]]`, sorted."""
+
+    vocab: dict[str, int]
+    ptr: np.ndarray
+    docs: np.ndarray
+    n_docs: int
+
+
+# ---- the question ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's distinct terms, their weights (idf over the chunks, scaled so that a
+    term in no chunk weighs 1), and which of them the corpus holds."""
+
+    terms: tuple[str, ...]
+    weight: np.ndarray
+    present: np.ndarray
+    focus_absent: bool          # a capitalised word of the question (not its first) is in no chunk
+    frame: frozenset[str]       # terms that only say what kind of answer is wanted
+    named: np.ndarray           # bool: the term comes from a capitalised word or a number
+    negated: bool               # the question holds a negation (not, never, n't, ...)
+
+    @property
+    def found(self) -> np.ndarray:
+        """The weights of the terms the corpus holds, 0 for the others: coverage is a share of
+        these, since a term found nowhere is a word the documents do not use (often just a
+        paraphrase), which the model weighs on its own (`absent_weight`)."""
+        return np.where(self.present, self.weight, 0.0)
+
+    @property
+    def subject_absent(self) -> bool:
+        """No term of the question, other than words that only say what kind of answer is
+        wanted ("name", "year", "how many"), occurs in the corpus: it is about something else."""
+        content = [t not in self.frame for t in self.terms]
+        return any(content) and not any(c and p for c, p in zip(content, self.present,
+                                                                strict=True))
+
+
+def idf_weights(dfs: np.ndarray, n_docs: int) -> np.ndarray:
+    """log(1 + (N - df + 0.5) / (df + 0.5)) over its value at df = 0: 1 for a term found
+    nowhere, near 0 for one in every chunk."""
+    n = max(int(n_docs), 1)
+    top = math.log1p((n + 0.5) / 0.5)
+    return np.log1p((n - dfs + 0.5) / (dfs + 0.5)) / top
+
+
+def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: TermStats
+                   ) -> QuestionTerms:
+    """The question's terms with their weights and presence in the corpus."""
+    terms = tuple(dict.fromkeys(tokenize(question)))
+    ids = [stats.vocab.get(t) for t in terms]
+    dfs = np.array([int(stats.ptr[i + 1] - stats.ptr[i]) if i is not None else 0 for i in ids],
+                   dtype=np.float64)
+    present = np.array([i is not None for i in ids], dtype=bool)
+    proper = {t for m in _CAPITAL.finditer(question) if m.start() > 0 and not m.group().isupper()
+              for t in tokenize(m.group())}
+    named = {t for m in _NAMED.finditer(question) if m.start() > 0 for t in tokenize(m.group())}
+    frame = frozenset(tokenize(" ".join(FRAME_WORDS)))
+    focus_absent = any(t in proper and t not in frame and not p
+                       for t, p in zip(terms, present, strict=True))
+    return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
+                         np.array([t in named for t in terms], dtype=bool),
+                         bool(_NEGATION.search(question)))
+
+
+def passage_terms(q: QuestionTerms, stats: TermStats, chunk: int) -> np.ndarray:
+    """Which of the question's terms chunk `chunk` holds (read from the postings)."""
+    held = np.zeros(len(q.terms), dtype=bool)
+    for j, term in enumerate(q.terms):
+        t = stats.vocab.get(term)
+        if t is None:
+            continue
+        posting = stats.docs[stats.ptr[t]:stats.ptr[t + 1]]
+        i = int(np.searchsorted(posting, chunk))
+        held[j] = i < len(posting) and int(posting[i]) == chunk
+    return held
+
+
+def held_terms(q: QuestionTerms, words: Collection[str]) -> np.ndarray:
+    """Which of the question's terms a sentence with tokens `words` holds."""
+    return np.array([t in words for t in q.terms], dtype=bool)
+
+
+def _rank(value: int | None) -> float:
+    return math.log1p(value if value is not None else MISSING_RANK)
+
+
+# ---- the answer --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Evidence:
+    """What the answer features are read from: the candidates' hand scores and parts, the
+    sentences chosen (best first), and the token sets and passage of each candidate."""
+
+    scores: np.ndarray
+    cosine: np.ndarray
+    lexical: np.ndarray
+    offered: np.ndarray
+    kind: str | None
+    chosen: Sequence[int]
+    tokens: Sequence[Collection[str]]
+    neighbours: Sequence[Sequence[int]]   # per candidate, the candidates beside it in its passage
+    chunk: int                            # passage of the best chosen sentence
+    text: str                             # text of the best chosen sentence
+    bm25_rank: int | None                 # of the best passage
+    dense_rank: int | None
+
+
+def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarray:
+    """ANSWER_FEATURES of an answer made of `e.chosen` (non-empty)."""
+    x = dict.fromkeys(ANSWER_FEATURES, 0.0)
+    b = int(e.chosen[0])
+    rest = np.delete(e.scores, b)
+    total = float(q.found.sum())
+    sentence = held_terms(q, e.tokens[b])
+    context = sentence.copy()
+    for n in e.neighbours[b]:
+        context |= held_terms(q, e.tokens[n])
+    passage = passage_terms(q, stats, e.chunk)
+    if total > 0:
+        x.update(best_idf=float(q.found[sentence].sum()) / total,
+                 context_idf=float(q.found[context].sum()) / total,
+                 passage_missing=float(q.found[~passage].sum()) / total)
+    if q.terms:
+        absent = ~q.present
+        x["absent_weight"] = float(q.weight[absent].sum() / max(float(q.weight.sum()), 1e-9))
+    x.update(best_score=float(e.scores[b]),
+             score_gap=float(e.scores[b] - rest.max()) if len(rest) else 1.0,
+             best_cosine=float(e.cosine[b]), max_cosine=float(e.cosine.max()),
+             best_overlap=float(e.lexical[b]),
+             names_missing=float((q.named & q.present & ~passage).sum()),
+             focus_absent=float(q.focus_absent), typed=float(e.kind is not None),
+             best_offers=float(e.kind is not None and bool(e.offered[b])),
+             top_agree=float(e.bm25_rank == 1 and e.dense_rank == 1),
+             top_bm25_rank=_rank(e.bm25_rank), top_dense_rank=_rank(e.dense_rank),
+             negation_unmatched=float(q.negated and not _NEGATION.search(e.text)),
+             sentences=float(len(e.chosen)))
+    if e.kind in KINDS:
+        x[f"kind_{e.kind}"] = 1.0
+    return np.array([x[name] for name in ANSWER_FEATURES], dtype=np.float64)
+
+
+# ---- the scorer --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scorer:
+    """A logistic regression over standardised features: the columns `features` of a table
+    whose columns are `names`; `prob(X)` is the probability for each row of X."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    names: tuple[str, ...] = ANSWER_FEATURES
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        x = x[:, [self.names.index(f) for f in self.features]]
+        return np.asarray(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-self.logit(x))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "logistic", "features": list(self.features),
+                "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "coef": self.coef.tolist(), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], names: Sequence[str] = ANSWER_FEATURES
+                  ) -> Scorer:
+        """The scorer stored as `data`; each of its features must be one of `names`."""
+        if data.get("kind") != "logistic":
+            raise ValueError(f"unknown scorer kind {data.get('kind')!r}")
+        unknown = [f for f in data["features"] if f not in names]
+        if unknown:
+            raise ValueError(f"its features {unknown} are not ones this version computes")
+        mean, scale, coef = (np.array(data[k], dtype=np.float64) for k in ("mean", "scale", "coef"))
+        if any(a.shape != (len(data["features"]),) for a in (mean, scale, coef)) \
+                or np.any(scale <= 0):
+            raise ValueError("mean, scale and coef need one value per feature, scales > 0")
+        return cls(tuple(data["features"]), mean, scale, coef, float(data["intercept"]),
+                   tuple(names))
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The answer scorer, its calibration, and the abstention threshold (a calibrated
+    probability) chosen for precision when the model was trained."""
+
+    answer: Scorer
+    calibration: Calibration
+    abstain_below: float
+    info: Mapping[str, Any]
+
+    def confidence(self, features: np.ndarray) -> float:
+        """The calibrated probability that the answer with these features is right."""
+        return float(self.calibration(self.answer.prob(features))[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": MODEL_FORMAT, "answer": self.answer.to_dict(),
+                "calibration": self.calibration.to_dict(), "abstain_below": self.abstain_below,
+                "training": dict(self.info)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnswerModel:
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"answer model format {data.get('format')!r}, expected {MODEL_FORMAT}")
+        return cls(Scorer.from_dict(data["answer"]), Calibration.from_dict(data["calibration"]),
+                   float(data["abstain_below"]), data.get("training", {}))
+
+
+def model_path() -> Path:
+    """The packaged model file."""
+    return Path(str(resources.files("citeqa") / "models" / "answer_model.json"))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> AnswerModel:
+    """The answer model at `path` (default: the packaged one), read once per process."""
+    file = Path(path) if path is not None else model_path()
+    try:
+        return AnswerModel.from_dict(json.loads(file.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"the answer model {file} cannot be loaded ({err}); reinstall citeqa",
+                         path=file, remedy="reinstall") from None

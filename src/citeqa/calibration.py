@@ -1,0 +1,62 @@
+"""Probability calibration: a monotone map from a scorer's probability to the observed rate
+of right answers, fitted (isotonic regression) on questions the scorer was not fitted on, and
+stored as the corners of a piecewise-linear curve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated probability = linear interpolation of `y` over `x` (both non-decreasing,
+    within [0, 1]); below x[0] it is y[0], above x[-1] it is y[-1]."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.x) != len(self.y) or not self.x:
+            raise ValueError("a calibration needs as many x as y corners, at least one")
+        if np.any(np.diff(self.x) < 0) or np.any(np.diff(self.y) < 0):
+            raise ValueError("a calibration's corners must be non-decreasing")
+        if min(self.y) < 0 or max(self.y) > 1:
+            raise ValueError("calibrated probabilities must lie in [0, 1]")
+
+    def __call__(self, p: np.ndarray | float) -> np.ndarray:
+        return np.interp(np.atleast_1d(np.asarray(p, dtype=np.float64)), self.x, self.y)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {"x": list(self.x), "y": list(self.y)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
+        return cls(tuple(float(v) for v in data["x"]), tuple(float(v) for v in data["y"]))
+
+    @classmethod
+    def identity(cls) -> Calibration:
+        return cls((0.0, 1.0), (0.0, 1.0))
+
+
+def isotonic(scores: Sequence[float], labels: Sequence[bool]) -> Calibration:
+    """Fit by pool-adjacent-violators: the non-decreasing step function of the scores that is
+    closest (least squares) to the 0/1 labels, kept as one corner per block at its mean score."""
+    order = np.argsort(np.asarray(scores, dtype=np.float64), kind="stable")
+    s = np.asarray(scores, dtype=np.float64)[order]
+    v = np.asarray(labels, dtype=np.float64)[order]
+    if not len(s):
+        return Calibration.identity()
+    blocks: list[list[float]] = []          # [sum of labels, count, sum of scores]
+    for score, label in zip(s, v, strict=True):
+        blocks.append([label, 1.0, score])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
+            top = blocks.pop()
+            for i in range(3):
+                blocks[-1][i] += top[i]
+    x = tuple(float(b[2] / b[1]) for b in blocks)
+    y = tuple(float(b[0] / b[1]) for b in blocks)
+    return Calibration(x, y)

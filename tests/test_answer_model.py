@@ -1,0 +1,152 @@
+"""The answer model's features, scorer and calibration, on hand-made inputs (no embedding
+model), and the packaged model file."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from citeqa.answer_model import (
+    ANSWER_FEATURES,
+    AnswerModel,
+    Evidence,
+    Scorer,
+    answer_features,
+    idf_weights,
+    load_model,
+    model_path,
+    passage_terms,
+    question_terms,
+)
+from citeqa.calibration import Calibration, isotonic
+from citeqa.errors import ModelError
+from citeqa.lexical import build_bm25, make_tokenizer
+from citeqa.settings import QueryOptions
+
+CHUNKS = ["Tokyo hosted the talks in January.", "The minister was Gen Nakatani.",
+          "Talks were held in London at Lancaster House."]
+
+
+def _tokenize(text: str) -> list[str]:
+    return [w.strip(".,?").lower() for w in text.split() if w.strip(".,?")]
+
+
+def _stats():  # type: ignore[no-untyped-def]
+    return build_bm25([_tokenize(c) for c in CHUNKS])
+
+
+# ---- the question ------------------------------------------------------------------------
+def test_idf_weight_is_one_for_an_absent_term_and_falls_with_frequency() -> None:
+    w = idf_weights(np.array([0.0, 1.0, 5.0, 10.0]), 10)
+    assert w[0] == pytest.approx(1.0)
+    assert list(w) == sorted(w, reverse=True) and w[-1] > 0
+
+
+def test_question_terms_know_which_terms_the_corpus_holds() -> None:
+    q = question_terms("Where did Gen Nakatani meet Abe?", _tokenize, _stats())
+    assert q.terms == ("where", "did", "gen", "nakatani", "meet", "abe")
+    assert list(q.present) == [False, False, True, True, False, False]
+    assert q.focus_absent                      # "Abe" is capitalised and in no chunk
+    assert list(q.named) == [False, False, True, True, False, True]
+    assert not q.negated and not q.subject_absent
+    assert not question_terms("Who met Gen Nakatani?", _tokenize, _stats()).focus_absent
+    assert question_terms("Which city did not host talks?", _tokenize, _stats()).negated
+
+
+def test_a_question_none_of_whose_subject_terms_the_corpus_holds_is_off_topic() -> None:
+    tokenize = make_tokenizer("stem-stop")            # the default: stop words dropped
+    stats = build_bm25([tokenize(c) for c in CHUNKS])
+    assert question_terms("What is the boiling point of mercury?", tokenize, stats).subject_absent
+    # "year" only says what kind of answer is wanted; "talks" is the subject and is held.
+    assert question_terms("In what year was it?", tokenize, stats).subject_absent is False
+    assert not question_terms("In what year were the talks?", tokenize, stats).subject_absent
+    assert question_terms("Which year did Abe visit?", tokenize, stats).subject_absent
+
+
+def test_passage_terms_read_the_postings() -> None:
+    stats = _stats()
+    q = question_terms("talks in London", _tokenize, stats)
+    assert list(passage_terms(q, stats, 2)) == [True, True, True]
+    assert list(passage_terms(q, stats, 0)) == [True, True, False]
+
+
+# ---- features ----------------------------------------------------------------------------
+def test_answer_features_of_a_hand_made_answer() -> None:
+    stats = _stats()
+    question = "When did Tokyo host the talks with Abe?"
+    q = question_terms(question, _tokenize, stats)
+    tokens = [set(_tokenize(c)) for c in CHUNKS]
+    e = Evidence(scores=np.array([0.9, 0.5, 0.7]), cosine=np.array([0.6, 0.1, 0.4]),
+                 lexical=np.array([0.5, 0.0, 0.2]), offered=np.array([True, False, False]),
+                 kind="date", chosen=[0], tokens=tokens, neighbours=[[], [], []], chunk=0,
+                 text=CHUNKS[0], bm25_rank=1, dense_rank=2)
+    x = dict(zip(ANSWER_FEATURES, answer_features(q, e, stats), strict=True))
+    assert x["best_score"] == 0.9 and x["score_gap"] == pytest.approx(0.2)
+    assert (x["best_cosine"], x["max_cosine"], x["best_overlap"]) == (0.6, 0.6, 0.5)
+    # Terms: when did tokyo host the talks with abe; the corpus holds tokyo, the, talks.
+    # Chunk 0 holds all three, so nothing found is missing and its weighted share is 1.
+    assert x["best_idf"] == pytest.approx(1.0) and x["passage_missing"] == 0.0
+    w = q.weight
+    assert x["absent_weight"] == pytest.approx(w[~q.present].sum() / w.sum())
+    assert x["focus_absent"] == 1.0                      # Abe
+    assert (x["typed"], x["best_offers"], x["kind_date"]) == (1.0, 1.0, 1.0)
+    assert x["top_agree"] == 0.0 and x["top_bm25_rank"] == pytest.approx(np.log(2))
+    assert x["negation_unmatched"] == 0.0 and x["sentences"] == 1.0
+
+
+# ---- scorer and calibration --------------------------------------------------------------
+def test_logistic_scorer_is_the_standardised_dot_product() -> None:
+    data = {"kind": "logistic", "features": ["best_score", "best_cosine"], "mean": [0.5, 0.2],
+            "scale": [0.5, 0.1], "coef": [2.0, -1.0], "intercept": 0.25}
+    s = Scorer.from_dict(data)
+    x = np.zeros(len(ANSWER_FEATURES))
+    x[ANSWER_FEATURES.index("best_score")] = 1.0
+    x[ANSWER_FEATURES.index("best_cosine")] = 0.4
+    # z = (1 - 0.5) / 0.5 = 1 and (0.4 - 0.2) / 0.1 = 2: logit 2 * 1 - 1 * 2 + 0.25.
+    assert s.logit(x)[0] == pytest.approx(0.25)
+    assert s.prob(x)[0] == pytest.approx(1 / (1 + np.exp(-0.25)))
+    assert Scorer.from_dict(s.to_dict()).logit(x)[0] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("bad", [{"features": ["nope"]}, {"scale": [0.0, 1.0]},
+                                 {"coef": [1.0]}, {"kind": "trees"}])
+def test_a_scorer_that_does_not_fit_this_version_is_refused(bad: dict) -> None:
+    data = {"kind": "logistic", "features": ["best_score", "best_cosine"], "mean": [0.0, 0.0],
+            "scale": [1.0, 1.0], "coef": [1.0, 1.0], "intercept": 0.0, **bad}
+    with pytest.raises(ValueError):
+        Scorer.from_dict(data)
+
+
+def test_isotonic_pools_violators_into_a_monotone_map() -> None:
+    cal = isotonic([0.1, 0.2, 0.3, 0.4], [False, True, False, True])
+    # (0.2, 1) and (0.3, 0) violate order: pooled to 0.5 at score 0.25.
+    assert cal.x == (0.1, 0.25, 0.4) and cal.y == (0.0, 0.5, 1.0)
+    assert list(cal([0.0, 0.175, 1.0])) == pytest.approx([0.0, 0.25, 1.0])
+
+
+def test_calibration_refuses_a_decreasing_map_or_values_outside_zero_one() -> None:
+    with pytest.raises(ValueError):
+        Calibration((0.0, 1.0), (0.6, 0.4))
+    with pytest.raises(ValueError):
+        Calibration((0.0, 1.0), (0.0, 1.2))
+
+
+# ---- the packaged model ------------------------------------------------------------------
+def test_the_packaged_model_loads_and_its_threshold_is_the_default() -> None:
+    model = load_model()
+    assert 0.0 < model.abstain_below < 1.0
+    assert QueryOptions().abstain_threshold == model.abstain_below
+    assert model.calibration.y[0] >= 0.0 and model.calibration.y[-1] <= 1.0
+    data = json.loads(model_path().read_text(encoding="utf-8"))
+    assert AnswerModel.from_dict(data).to_dict()["answer"] == data["answer"]
+    x = np.zeros(len(ANSWER_FEATURES))
+    assert 0.0 <= model.confidence(x) <= 1.0
+
+
+def test_a_damaged_model_file_is_a_model_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "model.json"
+    bad.write_text('{"format": 2, "answer": {}}', encoding="utf-8")
+    with pytest.raises(ModelError):
+        load_model(str(bad))
