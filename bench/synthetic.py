@@ -78,7 +78,7 @@ def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None
     from citeqa.postings import count_terms
     from citeqa.segments import Segments
     from citeqa.settings import BuildSettings
-    from citeqa.staleness import Watch
+    from citeqa.staleness import Seen, Watch
 
     config = config if isinstance(config, BuildSettings) else BuildSettings()
     tokenize = make_tokenizer(config.tokenizer)
@@ -123,9 +123,10 @@ def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None
                                                                 tokenize)))
         out.finish()
         assert out.chunks == n and MODEL
-        hashes = {d.source: d.sha256 for d in docs}
-        store.commit(index_dir, gen, _manifest(corpus, index_dir, out.sources, out.chunks,
-                                               watch.seen(hashes), config, encoder))
+        seen = Seen.from_entries(watch.seen({d.source: d.sha256 for d in docs}))
+        store.write_seen(gen, seen)
+        store.commit(index_dir, gen, _manifest(corpus, index_dir, out.sources, out.chunks, seen,
+                                               config, encoder))
     return index_dir
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from index_tools import assert_one_line_error, manifest, run_cli
+from index_tools import assert_one_line_error, generation, manifest, run_cli
 
 import citeqa
+from citeqa import store
 from citeqa.documents import Notice, SourceFile, decode, find_sources, read_document
 from citeqa.errors import CorpusError
 from citeqa.staleness import fingerprint
@@ -159,7 +160,7 @@ def test_bad_files_get_one_line_notices_and_good_files_are_indexed(
     for source, word in expected.items():
         assert word in notices.get(source, ""), (source, err)
     assert notices["latin1.txt"].startswith("not valid UTF-8: read as Latin-1")
-    sources = {s["source"] for s in manifest(index)["sources"]}
+    sources = set(store.load_sources(generation(index), manifest(index)))
     assert sources == set(GOOD) | {"deep/er/nested.txt", "bad\\xff name.txt"}
     ix = citeqa.Index.open(index)
     hit = ix.search("crème brûlée", k=1, mode="bm25")[0]

@@ -221,7 +221,7 @@ DISAGREE: dict[str, Callable[[Path], None]] = {
     "float chunk table": lambda ix: _save(ix, "chunk_meta", lambda a: a.astype(np.float64)),
     "text offsets off": lambda ix: _save(ix, "text_ptr", lambda a: a[:-1]),
     "short sentence vectors": lambda ix: _save(ix, "sent_vectors", lambda a: a[:-1]),
-    "sources missing": lambda ix: edit_manifest(ix, lambda m: m.update(sources=[])),
+    "sources missing": lambda ix: (generation(ix) / store.SOURCES).write_text("[]"),
     "chunk count off": lambda ix: edit_manifest(ix, lambda m: m.update(chunk_count=m["chunk_count"] + 1)),
 }
 

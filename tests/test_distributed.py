@@ -68,9 +68,10 @@ def tables(index: Path) -> tuple[dict, store.Tables, np.ndarray]:
 def assert_same_index(a: Path, b: Path) -> None:
     """Same documents, chunks, sentences and BM25 postings; vectors with cosine >= 0.9999."""
     (ma, ta, va), (mb, tb, vb) = tables(a), tables(b)
-    assert ma["sources"] == mb["sources"]
-    assert {k: v["sha256"] for k, v in ma["seen"].items()} == \
-        {k: v["sha256"] for k, v in mb["seen"].items()}
+    ga, gb = a / ma["generation"], b / mb["generation"]
+    assert store.load_documents(ga, ma) == store.load_documents(gb, mb)
+    assert {k: v["sha256"] for k, v in store.load_seen(ga, ma).entries().items()} == \
+        {k: v["sha256"] for k, v in store.load_seen(gb, mb).entries().items()}
     assert ma["chunk_count"] == mb["chunk_count"] == ta.n_chunks > 20
     for name in store.ARRAYS:
         if name != "sent_vectors":

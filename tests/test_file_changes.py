@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from index_tools import assert_one_line_error, manifest, run_cli
+from index_tools import assert_one_line_error, generation, manifest, run_cli
 from test_interrupted_build import _pausing, _stopped, _wait_until
 
 import citeqa
+from citeqa import store
 from citeqa.documents import find_sources
-from citeqa.errors import StaleIndexError
-from citeqa.staleness import RACY_SECONDS, Watch, compare, fingerprint
+from citeqa.errors import IndexCorruptError, StaleIndexError
+from citeqa.staleness import RACY_SECONDS, Seen, Watch, compare, fingerprint, scan
 
 
 def _settled(path: Path) -> dict[str, Any]:
@@ -128,6 +129,63 @@ def test_entries_of_older_indexes_are_hashed(tmp_path: Path) -> None:
     assert compare(tmp_path, {"a.txt": entry}).changed == ["a.txt"]
 
 
+# ---- the stat-only scan and the stored table ------------------------------------------------
+def _odd_corpus(root: Path) -> None:
+    """Every kind of entry `find_sources` treats specially."""
+    for rel, data in {"a.txt": b"Text.\n", "sub/deeper/b.md": b"# B\n", "sub/C.TXT": b"Up.\n",
+                      "caf\u00e9 notes.md": b"Caf\xc3\xa9.\n", ".hidden.txt": b"No.\n",
+                      ".dot/in.txt": b"No.\n", "README": b"A plain text readme.\n",
+                      "NOTES": b"\x00\x01\x02binary\x00" * 50, "pic.png": b"\x89PNG\r\n",
+                      "Release 2.0": b"Release notes.\n", "idx/notes.txt": b"Index.\n",
+                      "idx/.citeqa-index": b"{}"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    (root / "folder-link").symlink_to(root / "sub")
+    (root / "file-link.txt").symlink_to(root / "a.txt")
+    (root / "broken.txt").symlink_to(root / "nowhere")
+    os.mkfifo(root / "pipe.txt")
+
+
+def test_the_scan_finds_what_find_sources_finds(tmp_path: Path) -> None:
+    """`scan` (one stat per file, used on open) and `find_sources` (used by builds) agree on
+    every odd entry; with a name that is not UTF-8 and its twin, too."""
+    _odd_corpus(tmp_path)
+    expected = [s.source for s in find_sources(tmp_path)[0]]
+    assert "README" in expected and "NOTES" not in expected and "idx/notes.txt" not in expected
+    names, paths, stats = scan(tmp_path)
+    assert sorted(names) == expected
+    assert [(p, bool(ok)) for p, ok in zip(paths, stats["ok"], strict=True)
+            if p.endswith("broken.txt")] == [(str(tmp_path / "broken.txt"), False)]
+    a = names.index("a.txt")
+    st = (tmp_path / "a.txt").stat()
+    assert tuple(int(stats[k][a]) for k in ("size", "mtime_ns", "ctime_ns", "ino")) == (
+        st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    with open(os.fsencode(tmp_path / "sub") + b"/\xff.txt", "wb") as f:
+        f.write(b"Raw name.\n")
+    (tmp_path / "sub" / "\\xff.txt").write_text("Its twin.\n", encoding="utf-8")
+    assert sorted(scan(tmp_path)[0]) == [s.source for s in find_sources(tmp_path)[0]]
+
+
+def test_the_table_keeps_every_entry(tmp_path: Path) -> None:
+    """Entries survive the table (and a stored one) unchanged: a file that could not be read
+    keeps no sha256, and an entry from before ctime and inode were recorded is racy."""
+    path = _corpus(tmp_path)
+    entries = {"a.txt": _settled(path), "gone.txt": fingerprint(tmp_path / "gone.txt")}
+    entries["a.txt"]["sha256"] = "ab" * 31 + "00"   # a digest ending in a zero byte
+    table = Seen.from_entries(entries)
+    assert table.entries()["a.txt"] == entries["a.txt"]
+    assert table.entries()["gone.txt"]["sha256"] is None and table.entries()["gone.txt"]["racy"]
+    old = Seen.from_entries({"a.txt": {"size": 1, "mtime_ns": 2, "sha256": None}})
+    assert old.rows["racy"].all()
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    store.write_seen(gen, table)
+    loaded = store.load_seen(gen, {"corpus_files": 2})
+    assert loaded.names == table.names and loaded.entries() == table.entries()
+    with pytest.raises(IndexCorruptError):
+        store.load_seen(gen, {"corpus_files": 3})
+
+
 # ---- through real builds --------------------------------------------------------------------
 TEXTS = {"bridge.txt": "The bridge opened in 1932. Its towers are granite.\n",
          "tides.txt": "The harbour has two high tides a day. Boats wait for the flood tide.\n"}
@@ -173,7 +231,7 @@ def test_a_same_size_edit_behind_the_old_mtime_is_stale(
     corpus, index = _write(tmp_path / "corpus"), tmp_path / "index"
     time.sleep(RACY_SECONDS + 0.2)   # so the build trusts the files' times
     assert run_cli(["index", str(corpus), "--index", str(index), "--quiet"], capsys)[0] == 0
-    assert not any(e["racy"] for e in manifest(index)["seen"].values())
+    assert not store.load_seen(generation(index), manifest(index)).rows["racy"].any()
     path = corpus / "bridge.txt"
     old = path.stat()
     path.write_text(TEXTS["bridge.txt"].replace("1932", "1934"), encoding="utf-8")

@@ -87,7 +87,7 @@ def test_the_named_command_refreshes_a_stale_index(copy: tuple[Path, Path],
     CHANGES["added"][0](corpus)
     assert run_cli(["index", "--index", str(index), "--quiet"], capsys)[0] == 0
     fresh = citeqa.Index.open(index)
-    assert not fresh.changes and "new.md" in {s["source"] for s in fresh.manifest["sources"]}
+    assert not fresh.changes and "new.md" in fresh.sources
 
 
 # ---- compare(), property-based ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from .fileio import sha256_file
 from .pipeline import BATCH_SIZE, GROUP_BYTES, Group, Prepared, Preparer, read_groups
 from .reuse import SENTENCE_VECTORS, Reuse
 from .settings import BuildSettings
-from .staleness import Watch, compare
+from .staleness import Seen, Watch, compare
 from .version import __version__, package_version
 
 VERSIONED = ("sentence-transformers", "torch", "faiss-cpu", "rank-bm25",
@@ -65,9 +65,9 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
         sources, notices = find_sources(corpus)
         old = _old_index(index_dir)
         store.remove_unused(index_dir, keep=old[0]["generation"] if old else None)
-        if not force and old is not None and _unchanged(old[0], index_dir, corpus, config):
+        if not force and old is not None and _unchanged(*old, index_dir, corpus, config):
             manifest = old[0]
-            return BuildReport(False, len(manifest["sources"]), int(manifest["chunk_count"]),
+            return BuildReport(False, int(manifest["documents"]), int(manifest["chunk_count"]),
                                0, 0, time.perf_counter() - t0, notices)
         encoder_file = _ensure_encoder(index_dir)
         reuse = Reuse(None if force else old, MODEL)
@@ -97,8 +97,10 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
             out.finish()
         finally:
             out.close()  # a failed build's files are removed by build_lock: free their space
+        seen = Seen.from_entries(watch.seen(hashes))
+        store.write_seen(gen, seen)
         store.commit(index_dir, gen, _manifest(corpus, index_dir, out.sources, out.chunks,
-                                               watch.seen(hashes), config, encoder_file))
+                                               seen, config, encoder_file))
     return BuildReport(True, len(out.sources), out.chunks, embedded, reuse.reused,
                        time.perf_counter() - t0, notices)
 
@@ -159,20 +161,26 @@ def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:
         return None
 
 
-def _unchanged(manifest: dict[str, Any], index_dir: Path, corpus: Path,
+def _unchanged(manifest: dict[str, Any], gen: Path, index_dir: Path, corpus: Path,
                config: BuildSettings) -> bool:
     """Same settings and model, and no corpus file added, changed or removed (files whose
     size and modification time changed are hashed, so a touched file is unchanged)."""
     encoder = manifest.get("encoder", {})
-    return (BuildSettings.from_dict(manifest["settings"]) == config
+    if not (BuildSettings.from_dict(manifest["settings"]) == config
             and manifest["model"] == MODEL
             and encoder.get("file") is not None
-            and (index_dir / encoder["file"]).is_file()
-            and not compare(corpus, manifest.get("seen", {})))
+            and (index_dir / encoder["file"]).is_file()):
+        return False
+    try:
+        seen = store.load_seen(gen, manifest)
+    except CiteqaError:
+        return False
+    return not compare(corpus, seen)
 
 
 def _manifest(corpus: Path, index_dir: Path, sources: list[writer.Source], chunks: int,
-              seen: dict[str, Any], config: BuildSettings, encoder_file: str) -> dict[str, Any]:
+              seen: Seen, config: BuildSettings, encoder_file: str) -> dict[str, Any]:
+    """The manifest of a generation whose documents and corpus state are written in it."""
     enc = index_dir / encoder_file
     return {
         "citeqa_version": __version__,
@@ -183,7 +191,7 @@ def _manifest(corpus: Path, index_dir: Path, sources: list[writer.Source], chunk
         "encoder": {"file": encoder_file, "size": enc.stat().st_size,
                     "mtime_ns": enc.stat().st_mtime_ns, "sha256": sha256_file(enc)},
         "chunk_count": chunks,
-        "sources": [s.to_dict() for s in sources],
-        "seen": seen,
+        "documents": len(sources),
+        "corpus_files": len(seen),
         "versions": {name: package_version(name) for name in VERSIONED},
     }

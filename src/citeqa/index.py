@@ -17,7 +17,7 @@ from .lexical import BM25, make_tokenizer
 from .records import Answer, Hit
 from .retrieval import Retriever, check_args
 from .settings import BuildSettings, QueryOptions, query_options
-from .staleness import Changes, compare
+from .staleness import Changes, Seen, compare
 
 if TYPE_CHECKING:
     from .building import BuildReport
@@ -77,13 +77,13 @@ class Index:
         path = Path(index_dir)
         before = store.current_generation(path)
         try:
-            manifest, retriever, answerer, encoder = _load(path, verify)
+            manifest, retriever, answerer, encoder, seen = _load(path, verify)
         except IndexCorruptError:
             # A build may have replaced the generation while we read it: read the new one.
             if store.current_generation(path) in (None, before):
                 raise
-            manifest, retriever, answerer, encoder = _load(path, verify)
-        changes = compare(_corpus_path(path, manifest), manifest.get("seen", {}))
+            manifest, retriever, answerer, encoder, seen = _load(path, verify)
+        changes = compare(_corpus_path(path, manifest), seen)
         if changes and not allow_stale:
             raise StaleIndexError(f"the index at {path} is out of date: {changes.summary()}",
                                   path=path, corpus=_corpus_path(path, manifest))
@@ -161,26 +161,29 @@ class Index:
         return opts, fusion(opts.fusion, opts.rrf_k)
 
 
-def _load(path: Path, verify: bool = False) -> tuple[dict[str, Any], Retriever, Answerer, Any]:
-    """Read, check (`verify`: hash every file) and load the current generation at `path`."""
+def _load(path: Path, verify: bool = False
+          ) -> tuple[dict[str, Any], Retriever, Answerer, Any, Seen]:
+    """Read, check (`verify`: hash every file) and load the current generation at `path`, and
+    what the build saw of the corpus."""
     manifest = store.read_manifest(path)
     gen = store.verify_files(path, manifest, full=verify)
     if verify:
         store.verify_encoder(path, manifest)
+    encoder = _load_encoder(path, manifest)
     settings = BuildSettings.from_dict(manifest["settings"])  # read_manifest has checked it
     n = int(manifest["chunk_count"])
     tables = store.load_tables(gen, n)
     vectors = _load_vectors(gen / "vectors.faiss", n, path)
-    encoder = _load_encoder(path, manifest)
     bm25 = BM25({t: i for i, t in enumerate(tables.bm25_vocab)}, tables.bm25_ptr,
                 tables.bm25_docs, tables.bm25_weights, n)
-    sources = [s["source"] for s in manifest["sources"]]
+    sources = store.load_sources(gen, manifest)
+    seen = store.load_seen(gen, manifest)
     if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
         raise store.corrupt(path, "chunks point past the list of sources", manifest)
     tokenize = make_tokenizer(settings.tokenizer)
     retriever = Retriever(tables, bm25, vectors, sources, tokenize)
-    answerer = Answerer(tables, tokenize, bm25)
-    return manifest, retriever, answerer, encoder
+    answerer = Answerer(tables, tokenize)
+    return manifest, retriever, answerer, encoder, seen
 
 
 def _check_path(name: str, value: object) -> None:
@@ -230,7 +233,8 @@ def _load_vectors(file: Path, n: int, path: Path) -> Any:
 
 
 def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
-    from .embedding import DIMENSION, MODEL_NAME, OnnxEncoder
+    """Check the index's encoder export (size, and sha256 when its mtime moved) and load it."""
+    from .embedding import DIMENSION, MODEL_NAME
 
     model = manifest["model"]
     if model.get("name") != MODEL_NAME or model.get("dimension") != DIMENSION:
@@ -245,6 +249,12 @@ def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
     # when its modification time differs from the one recorded when it was checked at build.
     if file.stat().st_mtime_ns != enc.get("mtime_ns") and sha256_file(file) != enc.get("sha256"):
         raise store.corrupt(path, "its encoder export does not match its checksum", manifest)
+    return _encoder(path, file, manifest)
+
+
+def _encoder(path: Path, file: Path, manifest: dict[str, Any]) -> Any:
+    from .embedding import OnnxEncoder
+
     try:
         return OnnxEncoder(file, threads=1)  # one query: a second thread costs more than it gives
     except ModelError as err:

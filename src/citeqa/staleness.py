@@ -8,19 +8,26 @@ programs (`touch -d` sets mtime and moves ctime), so an edit that keeps the size
 the mtime is still seen. A file modified just before a build could be modified again within the
 same timestamp tick, unseen by its times, so it is hashed at every check until the next build.
 `compare(..., verify=True)` hashes every file.
+
+What a build saw is a `Seen` table (one row per file, in columns), so an open compares tens of
+thousands of files with a stat each and a few array operations.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import SourceFile, find_sources
+import numpy as np
+
+from .documents import FORMATS, SourceFile, _unsupported, find_sources
 from .errors import CorpusError
 from .fileio import sha256_file
+from .walk import is_index_folder, walk
 
 RACY_SECONDS = 2.0   # above the timestamp granularity of local file systems (FAT: 2 s)
 Signature = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
@@ -52,6 +59,61 @@ class Changes:
         return "; ".join(parts)
 
 
+SEEN_DTYPE = np.dtype([("size", "<i8"), ("mtime_ns", "<i8"), ("ctime_ns", "<i8"),
+                       ("ino", "<u8"), ("sha256", "u1", (32,)), ("hashed", "?"), ("racy", "?")])
+STAT_DTYPE = np.dtype([("size", "<i8"), ("mtime_ns", "<i8"), ("ctime_ns", "<i8"),
+                       ("ino", "<u8"), ("ok", "?")])
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a build saw of each corpus file: `names` (sorted, unique) and one `rows` entry each
+    (SEEN_DTYPE: the signature, the sha256 of the bytes read, `hashed` False when the file could
+    not be read, `racy` when its times cannot be trusted)."""
+
+    names: list[str]
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @classmethod
+    def from_entries(cls, entries: Mapping[str, Mapping[str, Any]]) -> Seen:
+        """The table of `seen` entries by name (what `Watch.seen` and `fingerprint` give); an
+        entry without ctime or inode, or with a value out of range, is racy: always hashed."""
+        names = sorted(entries)
+        rows = np.zeros(len(names), dtype=SEEN_DTYPE)
+        for i, name in enumerate(names):
+            entry = entries[name]
+            racy = bool(entry.get("racy", True))
+            try:
+                for key in ("size", "mtime_ns", "ctime_ns", "ino"):
+                    rows[key][i] = int(entry[key])
+            except (KeyError, TypeError, ValueError, OverflowError):
+                racy = True
+            digest = entry.get("sha256")
+            rows["hashed"][i] = digest is not None
+            try:
+                if digest is not None:
+                    rows["sha256"][i] = np.frombuffer(bytes.fromhex(digest), dtype=np.uint8)
+            except (TypeError, ValueError):  # not 64 hex digits: matches no file's sha256
+                racy = True
+            rows["racy"][i] = racy
+        return cls(names, rows)
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """The table as `seen` entries by name."""
+        return {name: {"size": int(r["size"]), "mtime_ns": int(r["mtime_ns"]),
+                       "ctime_ns": int(r["ctime_ns"]), "ino": int(r["ino"]), "sha256": _hex(r),
+                       "racy": bool(r["racy"])}
+                for name, r in zip(self.names, self.rows, strict=True)}
+
+
+def _hex(row: np.void) -> str | None:
+    """The recorded sha256 of a Seen row as hex, None when the build could not read the file."""
+    return bytes(row["sha256"]).hex() if row["hashed"] else None
+
+
 def signature(path: Path) -> Signature | None:
     """Size, mtime, ctime and inode of a file, or None when it cannot be read."""
     try:
@@ -73,7 +135,7 @@ def _sha256(path: Path) -> str | None:
 
 def _entry(sig: Signature | None, sha256: str | None, started_ns: int,
            changed: bool = False) -> dict[str, Any]:
-    """A manifest `seen` entry; `racy` makes every check hash the file."""
+    """A `seen` entry (see `Seen`); `racy` makes every check hash the file."""
     size, mtime, ctime, ino = sig or (-1, -1, -1, -1)
     racy = changed or sig is None or started_ns - max(mtime, ctime) < RACY_SECONDS * 1e9
     return {"size": size, "mtime_ns": mtime, "ctime_ns": ctime, "ino": ino, "sha256": sha256,
@@ -103,10 +165,10 @@ class Watch:
         self.before = {name: signature(path) for name, path in self.paths.items()}
 
     def seen(self, hashes: dict[str, str], sources: Iterable[SourceFile] = ()) -> dict[str, Any]:
-        """The manifest's `seen` entries: every source the build found (`sources`, beside the
-        ones found when watching began). A file the build did not index (skipped) is hashed
-        now; a file whose state moved while the build read it is recorded as changed, so the
-        index is stale until it is rebuilt."""
+        """The `seen` entries by name (a build stores them as a `Seen` table): every source
+        the build found (`sources`, beside the ones found when watching began). A file the
+        build did not index (skipped) is hashed now; a file whose state moved while the build
+        read it is recorded as changed, so the index is stale until it is rebuilt."""
         paths = dict(self.paths)
         paths.update((s.source, s.path) for s in sources)
         seen = {}
@@ -120,25 +182,108 @@ class Watch:
         return seen
 
 
-def compare(corpus: Path, seen: dict[str, dict[str, Any]], verify: bool = False) -> Changes:
-    """What differs between `corpus` now and the entries `seen` at build time, by the rule in
-    this module's docstring (`verify`: hash every file, trusting no times)."""
+def compare(corpus: Path, seen: Seen | Mapping[str, Mapping[str, Any]], verify: bool = False
+            ) -> Changes:
+    """What differs between `corpus` now and what the build saw (a `Seen` table, or `seen`
+    entries by name), by the rule in this module's docstring (`verify`: hash every file,
+    trusting no times)."""
     if not corpus.is_dir():
         return Changes(missing_corpus=True)
     check_corpus_folder(corpus)
-    sources, _ = find_sources(corpus)
-    now = {s.source: s.path for s in sources}
-    added = sorted(set(now) - set(seen))
-    removed = sorted(set(seen) - set(now))
-    changed = []
-    for name in sorted(set(now) & set(seen)):
-        old = seen[name]
-        if not verify and not old.get("racy", True) and signature(now[name]) == (
-                old.get("size"), old.get("mtime_ns"), old.get("ctime_ns"), old.get("ino")):
-            continue
-        if _sha256(now[name]) != old.get("sha256"):
-            changed.append(name)
+    if not isinstance(seen, Seen):
+        seen = Seen.from_entries(seen)
+    names, paths, now = scan(corpus)
+    row_of = {name: i for i, name in enumerate(seen.names)}
+    pos = np.fromiter((row_of.get(name, -1) for name in names), dtype=np.int64,
+                      count=len(names))
+    known = np.flatnonzero(pos >= 0)
+    still_there = np.zeros(len(seen.names), dtype=bool)
+    still_there[pos[known]] = True
+    added = sorted(names[i] for i in np.flatnonzero(pos < 0))
+    removed = sorted(seen.names[i] for i in np.flatnonzero(~still_there))
+    old, cur = seen.rows[pos[known]], now[known]
+    trusted = cur["ok"] & ~old["racy"]
+    for key in ("size", "mtime_ns", "ctime_ns", "ino"):
+        trusted &= cur[key] == old[key]
+    if verify:
+        trusted[:] = False
+    changed = sorted(names[i] for i, row in zip(known[~trusted], old[~trusted], strict=True)
+                     if _sha256(Path(paths[i])) != _hex(row))
     return Changes(added, changed, removed)
+
+
+def scan(corpus: Path) -> tuple[list[str], list[str], np.ndarray]:
+    """The corpus files `find_sources` finds, with one stat each and no per-file objects: their
+    source names, paths and stats (STAT_DTYPE rows; `ok` is False where stat failed).
+
+    A name that is not UTF-8 (whose source name `find_sources` writes with \\xNN, where two
+    names may clash) sends the whole scan through `find_sources` itself.
+    """
+    root = os.fspath(corpus)
+    prefixes = {root: ""}
+    names: list[str] = []
+    paths: list[str] = []
+    for folder, dirs, files in walk(root):
+        prefix = prefixes.pop(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and not is_index_folder(os.path.join(folder, d))]
+        for d in dirs:
+            if not _is_utf8(d):
+                return _scan_slowly(corpus)
+            prefixes[os.path.join(folder, d)] = f"{prefix}{d}/"
+        for name in files:
+            if name.startswith("."):
+                continue
+            if not _is_utf8(name):
+                return _scan_slowly(corpus)
+            path = os.path.join(folder, name)
+            if os.path.splitext(name)[1].lower() not in FORMATS and _unsupported(Path(path)):
+                continue
+            names.append(prefix + name)
+            paths.append(path)
+    return names, paths, _stats(paths)
+
+
+def _scan_slowly(corpus: Path) -> tuple[list[str], list[str], np.ndarray]:
+    sources, _ = find_sources(corpus)
+    paths = [os.fspath(s.path) for s in sources]
+    return [s.source for s in sources], paths, _stats(paths)
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name read from the file system is UTF-8 (other bytes come as surrogates)."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _stats(paths: list[str]) -> np.ndarray:
+    """Size, mtime, ctime and inode of each path as STAT_DTYPE rows."""
+    rows = np.zeros(len(paths), dtype=STAT_DTYPE)
+    size, mtime, ctime, ino, ok = [], [], [], [], []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            size.append(0)
+            mtime.append(0)
+            ctime.append(0)
+            ino.append(0)
+            ok.append(False)
+            continue
+        size.append(st.st_size)
+        mtime.append(st.st_mtime_ns)
+        ctime.append(st.st_ctime_ns)
+        ino.append(st.st_ino)
+        ok.append(True)
+    for key, values in (("size", size), ("mtime_ns", mtime), ("ctime_ns", ctime), ("ino", ino),
+                        ("ok", ok)):
+        rows[key] = values
+    return rows
 
 
 def check_corpus_folder(corpus: Path) -> None:

@@ -3,6 +3,9 @@
 A build writes a new generation folder, then atomically replaces `manifest.json`; readers
 follow the manifest, so they see the old index or the new one, never a mix. Nothing is a
 pickle: arrays are `.npy` loaded with `allow_pickle=False`, text is UTF-8, metadata is JSON.
+What is per corpus file (the indexed documents, and the state of every file the build saw)
+lives in the generation, not the manifest, so the manifest stays small however many files
+the corpus holds.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -25,21 +29,26 @@ from .fileio import fsync_path, sha256_file, write_json_atomic
 from .settings import BuildSettings
 
 if TYPE_CHECKING:
-    from .staleness import Changes
+    from .staleness import Changes, Seen
 
 FORMAT = "citeqa-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4   # 4: documents and the corpus state moved from the manifest to the generation
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 GEN_PREFIX = "gen-"
 ARRAYS = ("chunk_meta", "chunk_loc", "text_ptr", "sent_ptr", "sent_spans", "sent_meta",
           "sent_text_ptr", "sent_vectors", "doc_ptr", "bm25_ptr", "bm25_docs", "bm25_weights")
 BLOBS = ("chunk_text", "sent_text", "doc_text")          # UTF-8 texts back to back, in .bin files
+SOURCES = "sources.json"        # the indexed documents' names, in chunk_meta's numbering
+DOCUMENTS = "documents.json"    # their sha256, title, date and chunk count, as columns
+SEEN, SEEN_NAMES = "seen.npy", "seen_names.json"   # every corpus file's state at build
 FILES = tuple(f"{a}.npy" for a in ARRAYS) + tuple(f"{b}.bin" for b in BLOBS) + (
-    "bm25_vocab.json", "sections.json", "vectors.faiss")
+    "bm25_vocab.json", "sections.json", "vectors.faiss", SOURCES, DOCUMENTS, SEEN, SEEN_NAMES)
+DOCUMENT_FIELDS = ("sha256", "title", "date", "chunks")
 INT_ARRAYS = ("chunk_meta", "chunk_loc", "text_ptr", "sent_ptr", "sent_spans", "sent_meta",
               "sent_text_ptr", "doc_ptr", "bm25_ptr", "bm25_docs")
-REQUIRED = ("generation", "files", "settings", "sources", "chunk_count", "model")
+REQUIRED = ("generation", "files", "settings", "documents", "corpus_files", "chunk_count",
+            "model")
 _GEN_NAME = re.compile(r"gen-[0-9a-f]{1,64}")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -309,6 +318,71 @@ def _blob(path: Path, mmap: bool) -> bytes | np.ndarray:
     return path.read_bytes()
 
 
+def write_sources(gen: Path, documents: list[dict[str, Any]]) -> None:
+    """Write the indexed documents (`source`, `sha256`, `title`, `date`, `chunks` each) into a
+    generation: their names apart, as opening needs only those."""
+    write_bytes(gen / SOURCES, _json([d["source"] for d in documents]))
+    write_bytes(gen / DOCUMENTS, _json({k: [d[k] for d in documents] for k in DOCUMENT_FIELDS}))
+
+
+def load_sources(gen: Path, manifest: dict[str, Any]) -> list[str]:
+    """The indexed documents' names, as many as the manifest says."""
+    names = _read_json(gen, SOURCES)
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) \
+            or len(names) != manifest["documents"]:
+        raise corrupt(gen.parent, f"its list of sources is not the {manifest['documents']} names "
+                                  f"the manifest counts", manifest)
+    return names
+
+
+def load_documents(gen: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the build recorded of each indexed document: source, sha256, title, date, chunks."""
+    names = load_sources(gen, manifest)
+    columns = _read_json(gen, DOCUMENTS)
+    if not isinstance(columns, dict) or any(not isinstance(columns.get(k), list)
+                                            or len(columns[k]) != len(names)
+                                            for k in DOCUMENT_FIELDS):
+        raise corrupt(gen.parent, "its document records disagree with its sources", manifest)
+    return [{"source": name, **{k: columns[k][i] for k in DOCUMENT_FIELDS}}
+            for i, name in enumerate(names)]
+
+
+def write_seen(gen: Path, seen: Seen) -> None:
+    """Write the state of every corpus file the build saw (see `staleness.Seen`)."""
+    save_array(gen / SEEN, seen.rows)
+    write_bytes(gen / SEEN_NAMES, _json(seen.names))
+
+
+def load_seen(gen: Path, manifest: dict[str, Any]) -> Seen:
+    """The state of every corpus file the build saw, checked for shape and order."""
+    from .staleness import SEEN_DTYPE, Seen
+
+    names = _read_json(gen, SEEN_NAMES)
+    try:
+        rows = np.load(gen / SEEN, allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise corrupt(gen.parent, f"its corpus state cannot be read ({err})", manifest) from None
+    if rows.dtype != SEEN_DTYPE or rows.ndim != 1 or not isinstance(names, list) \
+            or len(names) != len(rows) or len(names) != manifest["corpus_files"] \
+            or not all(isinstance(n, str) for n in names) \
+            or any(a >= b for a, b in pairwise(names)):
+        raise corrupt(gen.parent, "its record of the corpus files is not a sorted table of "
+                                  f"the {manifest['corpus_files']} files the manifest counts",
+                      manifest)
+    return Seen(names, rows)
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
+def _read_json(gen: Path, name: str) -> Any:
+    try:
+        return json.loads((gen / name).read_bytes())
+    except (OSError, ValueError) as err:
+        raise corrupt(gen.parent, f"{gen.name}/{name} cannot be read ({err})") from None
+
+
 # ---- checks ---------------------------------------------------------------------------------
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -342,15 +416,12 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
         isinstance(k, str) and _FILE_NAME.fullmatch(k) and _has(e, sha256=_is_str, size=_is_int)
         for k, e in v.items()),
     "settings": lambda v: isinstance(v, dict),
-    "sources": lambda v: isinstance(v, list) and all(
-        _has(s, source=_is_str, sha256=_is_str) for s in v),
+    "documents": lambda v: _is_int(v) and v >= 0,
+    "corpus_files": lambda v: _is_int(v) and v >= 0,
     "chunk_count": lambda v: _is_int(v) and v >= 0,
     "model": lambda v: isinstance(v, dict),
     "corpus": _is_str,
     "encoder": lambda v: _has(v, file=_is_rel_path, size=_is_int, mtime_ns=_is_int, sha256=_is_str),
-    "seen": lambda v: isinstance(v, dict) and all(
-        _has(e, size=_is_int, mtime_ns=_is_int, sha256=lambda h: h is None or _is_str(h))
-        for e in v.values()),
 }
 
 
@@ -462,7 +533,7 @@ def verify_index(index_dir: Path) -> tuple[dict[str, Any], Changes]:
     from .staleness import compare
 
     manifest = read_manifest(index_dir)
-    verify_files(index_dir, manifest)
+    gen = verify_files(index_dir, manifest)
     verify_encoder(index_dir, manifest)
     corpus = (index_dir / str(manifest.get("corpus", ""))).resolve()
-    return manifest, compare(corpus, manifest.get("seen", {}), verify=True)
+    return manifest, compare(corpus, load_seen(gen, manifest), verify=True)

@@ -29,7 +29,7 @@ _BLOCK = 65_536  # vectors per block when building the vector index
 
 @dataclass
 class Source:
-    """What the manifest says about one indexed document."""
+    """What the generation records of one indexed document (see `store.write_sources`)."""
 
     source: str
     sha256: str
@@ -147,6 +147,7 @@ class GenerationWriter:
         del bm25
         _write_json(self.gen / "bm25_vocab.json", vocab)
         _write_json(self.gen / "sections.json", list(self._sections))
+        store.write_sources(self.gen, [s.to_dict() for s in self.sources])
         vectors = cols["vectors"]
         write_vectors(self.gen / "vectors.faiss", _spilled(vectors), vectors.rows, self.config)
         for col in cols.values():

@@ -59,7 +59,7 @@ def verify(index_dir: Path, as_json: bool) -> int:
     if changes:
         raise StaleIndexError(f"the index at {index_dir} is sound but out of date: "
                               f"{changes.summary()}", path=index_dir, corpus=corpus)
-    files, sources = len(manifest["files"]) + 1, len(manifest.get("seen", {}))
+    files, sources = len(manifest["files"]) + 1, manifest["corpus_files"]
     if as_json:
         print_json({"index": str(index_dir), "corpus": str(corpus), "sound": True,
                     "up_to_date": True, "index_files": files, "corpus_files": sources})
