@@ -182,7 +182,7 @@ def _load(path: Path, verify: bool = False
         raise store.corrupt(path, "chunks point past the list of sources", manifest)
     tokenize = make_tokenizer(settings.tokenizer)
     retriever = Retriever(tables, bm25, vectors, sources, tokenize)
-    answerer = Answerer(tables, tokenize)
+    answerer = Answerer(tables, tokenize, bm25)
     return manifest, retriever, answerer, encoder, seen
 
 
