@@ -24,7 +24,8 @@ def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
 
 def test_ask_json_schema(seed_index_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _json(capsys, ["ask", MINISTER, "--index", str(seed_index_dir), "--json"])
-    assert set(data) == {"question", "text", "abstained", "citations", "confidence", "stale"}
+    assert set(data) == {"question", "text", "abstained", "citations", "confidence", "stale",
+                         "disagreement"}
     assert data["abstained"] is False and "Nakatani" in data["text"]
     assert data["citations"] and all(set(c) == CITATION_FIELDS for c in data["citations"])
     index = citeqa.Index.open(seed_index_dir)
