@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +40,7 @@ class Index:
         self.manifest = manifest
         self.retriever = retriever
         self.answerer = answerer
-        self.encoder = encoder
+        self._encoder = encoder  # the encoder, or a `Loading` one
         self.changes = changes
         self.options = options
         self.settings = BuildSettings.from_dict(manifest["settings"])
@@ -91,6 +93,13 @@ class Index:
                    options or QueryOptions())
 
     # ---- what it holds ------------------------------------------------------------------
+    @property
+    def encoder(self) -> Any:
+        """The query encoder (ONNX Runtime), waiting for it when it is still being loaded."""
+        if isinstance(self._encoder, Loading):
+            self._encoder = self._encoder.get()
+        return self._encoder
+
     @property
     def corpus(self) -> Path:
         """The corpus folder this index was built from."""
@@ -162,9 +171,9 @@ class Index:
 
 
 def _load(path: Path, verify: bool = False
-          ) -> tuple[dict[str, Any], Retriever, Answerer, Any, Seen]:
+          ) -> tuple[dict[str, Any], Retriever, Answerer, Loading, Seen]:
     """Read, check (`verify`: hash every file) and load the current generation at `path`, and
-    what the build saw of the corpus."""
+    what the build saw of the corpus; the encoder is loaded meanwhile, in a thread."""
     manifest = store.read_manifest(path)
     gen = store.verify_files(path, manifest, full=verify)
     if verify:
@@ -232,8 +241,34 @@ def _load_vectors(file: Path, n: int, path: Path) -> Any:
     return index
 
 
-def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
-    """Check the index's encoder export (size, and sha256 when its mtime moved) and load it."""
+class Loading:
+    """A value made by `load` in a thread of its own, started at once; `get` waits for it and
+    returns it, or raises what `load` raised. The query encoder is loaded this way at open, so
+    that reading the index and checking the corpus go on meanwhile (ONNX Runtime builds its
+    session mostly outside the interpreter lock)."""
+
+    def __init__(self, load: Callable[[], Any]):
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(load,), name="citeqa-encoder")
+        self._thread.start()
+
+    def _run(self, load: Callable[[], Any]) -> None:
+        try:
+            self._value = load()
+        except BaseException as err:  # handed to the caller of get
+            self._error = err
+
+    def get(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _load_encoder(path: Path, manifest: dict[str, Any]) -> Loading:
+    """Check the index's encoder export (size, and sha256 when its mtime moved), then load it
+    in a thread; loading errors are raised on first use."""
     from .embedding import DIMENSION, MODEL_NAME
 
     model = manifest["model"]
@@ -249,7 +284,7 @@ def _load_encoder(path: Path, manifest: dict[str, Any]) -> Any:
     # when its modification time differs from the one recorded when it was checked at build.
     if file.stat().st_mtime_ns != enc.get("mtime_ns") and sha256_file(file) != enc.get("sha256"):
         raise store.corrupt(path, "its encoder export does not match its checksum", manifest)
-    return _encoder(path, file, manifest)
+    return Loading(lambda: _encoder(path, file, manifest))
 
 
 def _encoder(path: Path, file: Path, manifest: dict[str, Any]) -> Any:
