@@ -493,3 +493,29 @@ def test_eval_on_the_first_documents_marks_its_index_folder_first(
     assert code == 0, err
     assert indexdir.is_marked(index, store.FORMAT) and (index / "corpus").is_dir()
     assert citeqa.Index.open(index).corpus == (index / "corpus").resolve()
+
+
+@pytest.mark.model
+def test_an_export_that_will_not_load_is_refused_when_first_used(
+        seed_corpus: Path, seed_index_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The encoder is loaded in a thread started by `Index.open`: an export whose size and
+    mtime match (so open does not hash it) but which is not a model still fails as a damaged
+    index, on the first query that needs it, with the error the load raised."""
+    from citeqa.errors import IndexCorruptError
+
+    _, index = clone(seed_corpus, seed_index_dir, tmp_path)
+    export = index / manifest(index)["encoder"]["file"]
+    st = export.stat()
+    export.unlink()  # a hard link to the cached export: leave that one intact
+    export.write_bytes(b"\0" * st.st_size)
+    os.utime(export, ns=(st.st_atime_ns, st.st_mtime_ns))
+    opened = citeqa.Index.open(index)
+    assert opened.search("defence minister", k=1, mode="bm25")  # BM25 needs no encoder
+    for _ in range(2):
+        with pytest.raises(IndexCorruptError, match="encoder export cannot be loaded"):
+            opened.ask("Who was Japan's defence minister at the meeting?")
+    code, _, err = run_cli(["ask", "Who was Japan's defence minister?", "--index", str(index)],
+                           capsys)
+    assert code == 5
+    assert_one_line_error(err, "damaged", "encoder export cannot be loaded")
