@@ -132,24 +132,12 @@ class OnnxEncoder:
         return self.session.run(None, feed)[0], mask
 
     def _run(self, encodings: list[Any]) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for r, e in enumerate(encodings):
-            ids[r, :len(e.ids)] = e.ids
-            mask[r, :len(e.ids)] = 1
-        feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.inputs:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feed)[0]
-        summed = (hidden * mask[:, :, None]).sum(axis=1)
-        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        hidden, mask = self._hidden(encodings)
+        return _normalise(_mean(hidden, mask))
 
 
 def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    summed = (hidden * mask[:, :, None]).sum(axis=1)
+    summed = np.einsum("bt,btd->bd", mask.astype(hidden.dtype), hidden)
     return summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
 
 
@@ -167,8 +155,8 @@ def _span_means(hidden: np.ndarray, encoding: Any, spans: Sequence[tuple[int, in
     bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
     lo = np.searchsorted(ends, bounds[:, 0], side="right")     # first token ending past s
     hi = np.searchsorted(starts, bounds[:, 1], side="left")    # first token starting at e
-    cum = np.zeros((len(words) + 1, hidden.shape[1]), dtype=np.float64)
-    cum[1:] = np.cumsum(hidden[words], axis=0, dtype=np.float64)
+    cum = np.zeros((len(words) + 1, hidden.shape[1]), dtype=np.float32)
+    np.cumsum(hidden[words], axis=0, out=cum[1:])  # float32: a chunk holds at most 254 pieces
     counts = np.maximum(hi - lo, 0)
     means = (cum[np.maximum(hi, lo)] - cum[lo]) / np.maximum(counts, 1)[:, None]
     out = _normalise(means)
