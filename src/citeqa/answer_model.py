@@ -108,12 +108,18 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
     proper = {t for m in _CAPITAL.finditer(question) if m.start() > 0 and not m.group().isupper()
               for t in tokenize(m.group())}
     named = {t for m in _NAMED.finditer(question) if m.start() > 0 for t in tokenize(m.group())}
-    frame = frozenset(tokenize(" ".join(FRAME_WORDS)))
+    frame = _frame(tokenize)
     focus_absent = any(t in proper and t not in frame and not p
                        for t, p in zip(terms, present, strict=True))
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
                          bool(_NEGATION.search(question)))
+
+
+@lru_cache(maxsize=8)
+def _frame(tokenize: Callable[[str], list[str]]) -> frozenset[str]:
+    """FRAME_WORDS as `tokenize` makes them (once per tokenizer, not once per question)."""
+    return frozenset(tokenize(" ".join(FRAME_WORDS)))
 
 
 def passage_terms(q: QuestionTerms, stats: TermStats, chunk: int) -> np.ndarray:

@@ -111,6 +111,7 @@ class Scored:
     cosine: np.ndarray | None = None
     lexical: np.ndarray | None = None
     tokens: tuple[frozenset[str], ...] = ()
+    common: frozenset[str] | None = None   # words the candidate passages write in lower case
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
@@ -125,12 +126,12 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     terms = set(tokenize(question))
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
     lexical = np.array([overlap(terms, words) for words in tokens])
-    common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
+    common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
-    return Scored(scores, offered, kind, cosine, lexical, tokens)
+    return Scored(scores, offered, kind, cosine, lexical, tokens, common)
 
 
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
@@ -188,7 +189,8 @@ def sides(question: str, q: QuestionTerms, sentences: Sequence[Sentence], scored
     scores = scored.scores
     if kind is None or len(scores) < 2:
         return []
-    common = lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
+    common = scored.common if scored.common is not None else \
+        lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     low = max(MIN_SCORE, scores[order[0]] - DISSENT_MARGIN)
     first, mine = -1, set()
