@@ -67,7 +67,7 @@ STAT_DTYPE = np.dtype([("size", "<i8"), ("mtime_ns", "<i8"), ("ctime_ns", "<i8")
 
 @dataclass(frozen=True)
 class Seen:
-    """What a build saw of each corpus file: `names` (sorted, unique) and one `rows` entry each
+    """What a build saw of each corpus file: `names` (each once) and one `rows` entry each
     (SEEN_DTYPE: the signature, the sha256 of the bytes read, `hashed` False when the file could
     not be read, `racy` when its times cannot be trusted)."""
 
@@ -231,16 +231,19 @@ def scan(corpus: Path) -> tuple[list[str], list[str], np.ndarray]:
             if not _is_utf8(d):
                 return _scan_slowly(corpus)
             prefixes[os.path.join(folder, d)] = f"{prefix}{d}/"
+        base = os.path.join(folder, "")
         for name in files:
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
-            if not _is_utf8(name):
+            if not (name.isascii() or _is_utf8(name)):
                 return _scan_slowly(corpus)
-            path = os.path.join(folder, name)
-            if os.path.splitext(name)[1].lower() not in FORMATS and _unsupported(Path(path)):
+            # os.path.splitext's suffix, for a name that does not start with a dot
+            dot = name.rfind(".")
+            if (name[dot:].lower() if dot > 0 else "") not in FORMATS \
+                    and _unsupported(Path(base + name)):
                 continue
             names.append(prefix + name)
-            paths.append(path)
+            paths.append(base + name)
     return names, paths, _stats(paths)
 
 
@@ -263,27 +266,16 @@ def _is_utf8(name: str) -> bool:
 
 def _stats(paths: list[str]) -> np.ndarray:
     """Size, mtime, ctime and inode of each path as STAT_DTYPE rows."""
-    rows = np.zeros(len(paths), dtype=STAT_DTYPE)
-    size, mtime, ctime, ino, ok = [], [], [], [], []
+    rows = []
+    stat = os.stat
     for path in paths:
         try:
-            st = os.stat(path)
+            st = stat(path)
         except OSError:
-            size.append(0)
-            mtime.append(0)
-            ctime.append(0)
-            ino.append(0)
-            ok.append(False)
+            rows.append((0, 0, 0, 0, False))
             continue
-        size.append(st.st_size)
-        mtime.append(st.st_mtime_ns)
-        ctime.append(st.st_ctime_ns)
-        ino.append(st.st_ino)
-        ok.append(True)
-    for key, values in (("size", size), ("mtime_ns", mtime), ("ctime_ns", ctime), ("ino", ino),
-                        ("ok", ok)):
-        rows[key] = values
-    return rows
+        rows.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, True))
+    return np.array(rows, dtype=STAT_DTYPE).reshape(-1)
 
 
 def check_corpus_folder(corpus: Path) -> None:

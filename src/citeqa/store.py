@@ -17,7 +17,6 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -328,7 +327,7 @@ def write_sources(gen: Path, documents: list[dict[str, Any]]) -> None:
 def load_sources(gen: Path, manifest: dict[str, Any]) -> list[str]:
     """The indexed documents' names, as many as the manifest says."""
     names = _read_json(gen, SOURCES)
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) \
+    if not isinstance(names, list) or not set(map(type, names)) <= {str} \
             or len(names) != manifest["documents"]:
         raise corrupt(gen.parent, f"its list of sources is not the {manifest['documents']} names "
                                   f"the manifest counts", manifest)
@@ -364,11 +363,10 @@ def load_seen(gen: Path, manifest: dict[str, Any]) -> Seen:
         raise corrupt(gen.parent, f"its corpus state cannot be read ({err})", manifest) from None
     if rows.dtype != SEEN_DTYPE or rows.ndim != 1 or not isinstance(names, list) \
             or len(names) != len(rows) or len(names) != manifest["corpus_files"] \
-            or not all(isinstance(n, str) for n in names) \
-            or any(a >= b for a, b in pairwise(names)):
-        raise corrupt(gen.parent, "its record of the corpus files is not a sorted table of "
-                                  f"the {manifest['corpus_files']} files the manifest counts",
-                      manifest)
+            or not set(map(type, names)) <= {str} or len(set(names)) != len(names):
+        raise corrupt(gen.parent, "its record of the corpus files is not a table of the "
+                                  f"{manifest['corpus_files']} files the manifest counts, one "
+                                  f"row each", manifest)
     return Seen(names, rows)
 
 
