@@ -140,7 +140,8 @@ def _query_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dense-weight", type=float, default=None,
                    help="the dense ranking's (prior) weight in fusion, 0..1 (default 0.5)")
     p.add_argument("--abstain-threshold", type=float, default=None,
-                   help="answer only when the best sentence scores at least this")
+                   help="abstain when the answer's confidence, the probability that it is "
+                        "right, is below this (default: the answer model's trained threshold)")
 
 
 if __name__ == "__main__":
