@@ -150,3 +150,26 @@ def test_a_damaged_model_file_is_a_model_error(tmp_path) -> None:  # type: ignor
     bad.write_text('{"format": 2, "answer": {}}', encoding="utf-8")
     with pytest.raises(ModelError):
         load_model(str(bad))
+
+
+# ---- the training script's threshold rule ------------------------------------------------
+def test_threshold_is_the_highest_whose_added_abstentions_stay_precise() -> None:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "eval" / "train_answer_model.py"
+    spec = importlib.util.spec_from_file_location("train_answer_model", path)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = train          # its dataclasses look their module up
+    spec.loader.exec_module(train)
+    # -1: refused by a gate (abstained whatever the threshold, and not counted here).
+    conf = np.array([-1.0, 0.1, 0.2, 0.3, 0.4])
+    unans = np.array([False, True, True, False, True])
+    w = np.ones(5)
+    # Below 0.3 the model adds 0.1 and 0.2, both unanswerable (precision 1); below 0.4 also
+    # 0.3, answerable (2/3); below the 0.4 row nothing more.
+    assert train.threshold_for(conf, unans, w, 1.0) == 0.3
+    assert train.threshold_for(conf, unans, w, 0.6) == 0.4
+    assert train.threshold_for(conf, unans, np.array([1, 1, 1, 3, 1.0]), 0.6) == 0.3
