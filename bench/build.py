@@ -181,8 +181,8 @@ def markdown(r: dict[str, Any]) -> str:
         ours = next(x for x in r["index"] if abs(x["mb"] - e["mb"]) < 0.01)
         lines += ["", f"Interleaved on {e['mb']:.1f} MB: the whole `citeqa index` build against "
                   f"`SentenceTransformer.encode` (batch 32) of the same corpus split into chunks "
-                  f"({e['chunks']:,} chunks; encoded: a random {e['share']:.0%} of them, timed "
-                  f"alone, scaled to all). Wall MB/min, CPU seconds (user + system) in brackets, "
+                  f"({e['chunks']:,} chunks encoded: a random {e['share']:.0%} of the corpus's, "
+                  f"timed alone, scaled to all). Wall MB/min, CPU seconds (user + system) in brackets, "
                   f"load average before each run.", "",
                   "| round | `citeqa index` | `SentenceTransformer.encode` | ratio (wall) |",
                   "|---|---:|---:|---:|"]
