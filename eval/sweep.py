@@ -78,9 +78,10 @@ def fusion_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> l
 
 
 def answer_sweep(index_dir: Path, questions: list[Any], base: QueryOptions) -> list[dict[str, Any]]:
-    """Sentence scoring weights, the abstention threshold and how many sentences answer."""
+    """Sentence scoring weights, the abstention threshold (a floor on the answer's calibrated
+    confidence, 0: the hand-set gates alone) and how many sentences answer."""
     rows = []
-    grid = itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2), (0.45, 0.5, 0.55, 0.6, 0.65),
+    grid = itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2), (0.0, 0.025, 0.05, 0.1, 0.2),
                              (1, 2, 3))
     for lw, tw, thr, n in grid:
         c = replace(base, lexical_weight=lw, type_weight=tw, abstain_threshold=thr,
