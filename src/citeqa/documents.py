@@ -73,8 +73,7 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
         notices.append(Notice(_rel(Path(err.filename or root), root), f"skipped: {err.strerror}"))
 
     for dirpath, dirnames, filenames in walk(root, onerror=on_error):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and not is_index_folder(os.path.join(dirpath, d)))
+        dirnames[:] = sorted(d for d in dirnames if not skipped_folder(dirpath, d))
         for name in dirnames:
             if os.path.islink(os.path.join(dirpath, name)):
                 # os.walk does not follow folder links, which also keeps link loops out
@@ -89,7 +88,7 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Notice]]:
                 continue
             path = base / name
             rel = prefix + os.fsencode(name).decode("utf-8", "backslashreplace")
-            reason = None if os.path.splitext(name)[1].lower() in FORMATS else _unsupported(path)
+            reason = unsupported(dirpath, name)
             if reason:
                 notices.append(Notice(rel, f"skipped: {reason}"))
                 continue
@@ -121,6 +120,22 @@ def _utf8_name(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def skipped_folder(parent: str, name: str) -> bool:
+    """Whether a corpus walk leaves out folder `name` of `parent`: a hidden folder, or an
+    index folder (one holding citeqa's marker)."""
+    return name.startswith(".") or is_index_folder(os.path.join(parent, name))
+
+
+def unsupported(folder: str, name: str) -> str | None:
+    """Why citeqa does not read file `name` of `folder`, or None when it does. A supported
+    suffix is string work alone (a corpus may hold tens of thousands of files); any other
+    name goes through `_unsupported`."""
+    dot = name.rfind(".")  # os.path.splitext's suffix for a name not starting with a dot
+    if dot > 0 and name[dot:].lower() in FORMATS:
+        return None
+    return _unsupported(Path(folder, name))
 
 
 def _unsupported(path: Path) -> str | None:

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from .documents import FORMATS, SourceFile, _unsupported, find_sources
+from .documents import SourceFile, find_sources, skipped_folder, unsupported
 from .errors import CorpusError
 from .fileio import sha256_file
-from .walk import is_index_folder, walk
+from .walk import walk
 
 RACY_SECONDS = 2.0   # above the timestamp granularity of local file systems (FAT: 2 s)
 Signature = tuple[int, int, int, int]   # size, mtime_ns, ctime_ns, inode
@@ -225,8 +225,7 @@ def scan(corpus: Path) -> tuple[list[str], list[str], np.ndarray]:
     paths: list[str] = []
     for folder, dirs, files in walk(root):
         prefix = prefixes.pop(folder)
-        dirs[:] = [d for d in dirs if not d.startswith(".")
-                   and not is_index_folder(os.path.join(folder, d))]
+        dirs[:] = [d for d in dirs if not skipped_folder(folder, d)]
         for d in dirs:
             if not _is_utf8(d):
                 return _scan_slowly(corpus)
@@ -237,10 +236,7 @@ def scan(corpus: Path) -> tuple[list[str], list[str], np.ndarray]:
                 continue
             if not (name.isascii() or _is_utf8(name)):
                 return _scan_slowly(corpus)
-            # os.path.splitext's suffix, for a name that does not start with a dot
-            dot = name.rfind(".")
-            if (name[dot:].lower() if dot > 0 else "") not in FORMATS \
-                    and _unsupported(Path(base + name)):
+            if unsupported(folder, name):
                 continue
             names.append(prefix + name)
             paths.append(base + name)
