@@ -69,8 +69,8 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
             manifest = old[0]
             return BuildReport(False, int(manifest["documents"]), int(manifest["chunk_count"]),
                                0, 0, time.perf_counter() - t0, notices)
-        encoder_file = _ensure_encoder(index_dir)
-        reuse = Reuse(None if force else old, MODEL)
+        encoder_file = _ensure_encoder(index_dir, config.encoder_precision)
+        reuse = Reuse(None if force else old, MODEL, encoder_file)
         watch = Watch(sources)  # before reading: the state each file is read in
         hashes: dict[str, str] = {}
         groups = read_groups(sources, int(config.max_file_mb * 1e6), hashes, group_bytes)
@@ -146,10 +146,11 @@ def write_vectors(path: Path, vectors: np.ndarray, config: BuildSettings) -> Non
     writer.write_vectors(path, [vectors], len(vectors), config)
 
 
-def _ensure_encoder(index_dir: Path) -> str:
-    """The index's copy of the ONNX export of the installed model (see `exports`: named by its
-    content, made once per model in the user cache, never replaced in place)."""
-    return exports.in_index(index_dir)
+def _ensure_encoder(index_dir: Path, precision: str) -> str:
+    """The index's copy of the ONNX export of the installed model at `precision` (see
+    `exports`: named by its content, made once per model in the user cache, never replaced in
+    place)."""
+    return exports.in_index(index_dir, precision)
 
 
 def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:

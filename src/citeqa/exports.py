@@ -1,8 +1,9 @@
 """The encoder export (the model as ONNX) on disk, named by its content and never replaced in
 place.
 
-It is made once per model into the user cache folder (`CITEQA_CACHE_DIR`, default
-~/.cache/citeqa) and copied into each index. In both places the file name holds the first 16
+It is made once per model and precision (`settings.PRECISIONS`: float32, or int8 made from
+the float export) into the user cache folder (`CITEQA_CACHE_DIR`, default ~/.cache/citeqa) and
+copied into each index. In both places the file name holds the first 16
 hex digits of the file's sha256, so a file that does not hash to its name is damaged: a damaged
 cached export is made again, a damaged copy in an index is copied again. A rebuild that needs
 another export writes a new file, so a reader of the previous index keeps reading its own.
@@ -38,14 +39,14 @@ def cache_dir() -> Path:
     return Path(base) / "citeqa"
 
 
-def model_key() -> str:
-    """The installed model's weights (first 16 hex digits of their sha256) and the export
-    version: what an export is made from."""
+def model_key(precision: str = "float32") -> str:
+    """The installed model's weights (first 16 hex digits of their sha256), the export
+    version and the precision unless float32: what an export is made from."""
     from .embedding import model_dir
 
     weights = model_dir() / "model.safetensors"
     key = sha256_file(weights)[:DIGITS] if weights.is_file() else "model"
-    return f"{key}-e{EXPORT_VERSION}"
+    return f"{key}-e{EXPORT_VERSION}" + ("" if precision == "float32" else f"-{precision}")
 
 
 def sound(path: Path) -> str | None:
@@ -61,14 +62,15 @@ def sound(path: Path) -> str | None:
     return digest if digest.startswith(match.group(1)) else None
 
 
-def cached_export() -> tuple[Path, str]:
-    """A sound export of the installed model in the cache folder and its sha256, made (about a
-    minute) when there is none."""
+def cached_export(precision: str = "float32") -> tuple[Path, str]:
+    """A sound export of the installed model at `precision` in the cache folder and its
+    sha256, made (about a minute) when there is none."""
     folder = cache_dir()
-    key = model_key()
+    key = model_key(precision)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for path in sorted(folder.glob(f"{key}-*.onnx")):
+        name = re.compile(re.escape(key) + rf"-[0-9a-f]{{{DIGITS}}}\.onnx")
+        for path in sorted(p for p in folder.glob(f"{key}-*.onnx") if name.fullmatch(p.name)):
             digest = sound(path)
             if digest is not None:
                 return path, digest
@@ -77,15 +79,20 @@ def cached_export() -> tuple[Path, str]:
         _remove_stale_temps(folder)
     except OSError as err:
         raise _cache_error(folder, err) from None
-    return _export(folder, key)
+    return _export(folder, key, precision)
 
 
-def _export(folder: Path, key: str) -> tuple[Path, str]:
+def _export(folder: Path, key: str, precision: str) -> tuple[Path, str]:
     from .embedding import export_onnx
+    from .quantize import quantize_export
 
+    source = cached_export()[0] if precision == "int8" else None
     tmp = temp_name(folder / f"{key}.onnx")
     try:
-        export_onnx(tmp)
+        if source is not None:
+            quantize_export(source, tmp)
+        else:
+            export_onnx(tmp)
         digest = sha256_file(tmp)
         path = folder / f"{key}-{digest[:DIGITS]}.onnx"
         os.replace(tmp, path)
@@ -120,11 +127,12 @@ def _remove_stale_temps(folder: Path) -> None:
                 path.unlink()
 
 
-def in_index(index_dir: Path) -> str:
-    """The index's copy of the encoder export, as a path relative to `index_dir`
-    (`encoder/<16 hex>.onnx`): a sound copy is kept, else the cached export is copied in
-    under a new name that the journal records first (call with the build lock held)."""
-    cached, digest = cached_export()
+def in_index(index_dir: Path, precision: str = "float32") -> str:
+    """The index's copy of the encoder export at `precision`, as a path relative to
+    `index_dir` (`encoder/<16 hex>.onnx`): a sound copy is kept, else the cached export is
+    copied in under a new name that the journal records first (call with the build lock
+    held)."""
+    cached, digest = cached_export(precision)
     rel = f"{indexdir.ENCODER_DIR}/{digest[:DIGITS]}.onnx"
     dest = index_dir / rel
     if sound(dest) == digest:

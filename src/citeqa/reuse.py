@@ -17,12 +17,15 @@ SENTENCE_VECTORS = "chunk-pooled"  # how sentence vectors are made (recorded in 
 
 class Reuse:
     """Chunk and sentence vectors of an old generation by chunk key (empty when there is none,
-    or it was built with another model or another kind of sentence vectors)."""
+    or it was built with another model, another kind of sentence vectors, or another encoder
+    export: `encoder_file` is the new build's, named by its content)."""
 
-    def __init__(self, old: tuple[dict[str, Any], Path] | None, model: dict[str, Any]):
+    def __init__(self, old: tuple[dict[str, Any], Path] | None, model: dict[str, Any],
+                 encoder_file: str):
         self.rows: dict[bytes, int] = {}
         self.reused = 0
-        if old is None or old[0].get("model") != model:
+        if old is None or old[0].get("model") != model \
+                or old[0].get("encoder", {}).get("file") != encoder_file:
             return
         import faiss
 
