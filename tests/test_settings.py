@@ -16,7 +16,7 @@ BAD_BUILD = [("chunk_tokens", 8), ("chunk_tokens", 300), ("chunk_overlap", -1), 
              ("bm25_b", 1.5), ("bm25_b", -0.1), ("bm25_k1", math.nan), ("bm25_epsilon", math.inf),
              ("hnsw_m", 1), ("hnsw_ef_construction", 0), ("ann_threshold", 0),
              ("max_file_mb", 0.0), ("tokenizer", "snowball"), ("chunk_tokens", 128.0),
-             ("bm25_b", True)]
+             ("bm25_b", True), ("encoder_precision", "int4")]
 BAD_QUERY = [("fusion", "max"), ("dense_weight", 1.2), ("dense_weight", math.nan), ("rrf_k", -1),
              ("candidates", 0), ("hnsw_ef_search", 0), ("answer_passages", 0),
              ("answer_sentences", 0), ("lexical_weight", -1.0), ("abstain_threshold", math.nan),
@@ -98,3 +98,8 @@ def test_an_index_of_another_model_is_repaired_by_force(seed_corpus: Path, tmp_p
         citeqa.Index.open(index)
     assert main(["index", "--index", str(index), "--force", "--quiet"]) == 0
     assert citeqa.Index.open(index).manifest["model"]["name"] != "another/model"
+
+
+def test_indexes_written_before_the_int8_encoder_were_float() -> None:
+    assert BuildSettings.from_dict({}).encoder_precision == "float32"
+    assert BuildSettings().encoder_precision == "float32"

@@ -16,6 +16,7 @@ from .errors import UsageError
 MODES = ("bm25", "dense", "hybrid")
 FUSIONS = ("adaptive", "rrf", "weighted", "zscore")
 TOKENIZERS = ("plain", "stem", "stem-stop")
+PRECISIONS = ("float32", "int8")   # the encoder's weights (see quantize.py)
 
 
 def _check_types(record: Any) -> None:
@@ -43,7 +44,7 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 
 # What indexes written before a build setting existed were built with.
-PREDATED: dict[str, Any] = {"chunk_context": False}
+PREDATED: dict[str, Any] = {"chunk_context": False, "encoder_precision": "float32"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class BuildSettings:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     chunk_context: bool = True     # index each chunk with its file's words and heading path
+    encoder_precision: str = "float32"   # "int8": a faster build, vectors within cosine 0.998
 
     def __post_init__(self) -> None:
         _check_types(self)
@@ -74,6 +76,7 @@ class BuildSettings:
         _in_range("ann_threshold", self.ann_threshold, 1)
         _in_range("hnsw_m", self.hnsw_m, 2, 256)
         _in_range("hnsw_ef_construction", self.hnsw_ef_construction, 1, 100_000)
+        _one_of("encoder_precision", self.encoder_precision, PRECISIONS)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON-able data (what the manifest stores)."""

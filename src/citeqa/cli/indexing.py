@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
         settings = replace(settings, chunk_tokens=args.chunk_tokens)
     if args.chunk_overlap is not None:
         settings = replace(settings, chunk_overlap=args.chunk_overlap)
+    if args.encoder_precision is not None:
+        settings = replace(settings, encoder_precision=args.encoder_precision)
     report = build(Path(corpus), index_dir, settings, force=args.force,
                    progress=not (args.quiet or args.json), ray=args.ray)
     for notice in report.notices:
