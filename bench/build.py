@@ -21,12 +21,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent   # the venv this runs in
 CITEQA = str(BIN / "citeqa")
+PRECISION = "float32"   # of the builds' encoder (--encoder-precision)
 sys.path.insert(0, str(ROOT / "bench"))
 
 ENCODE = """
@@ -70,10 +72,10 @@ def corpus_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def index_run(corpus: Path, index: Path, extra: list[str] = ()) -> dict[str, float]:
+def index_run(corpus: Path, index: Path, extra: Sequence[str] = ()) -> dict[str, float]:
     load = os.getloadavg()[0]
     seconds, rss, cpu = run([CITEQA, "index", str(corpus), "--index", str(index), "--quiet",
-                             "--force", *extra])
+                             "--force", "--encoder-precision", PRECISION, *extra])
     mb = corpus_bytes(corpus) / 1e6
     return {"mb": mb, "seconds": seconds, "rss_mb": rss, "mb_per_min": mb / seconds * 60,
             "cpu_seconds": cpu, "load_before": load, "load_after": os.getloadavg()[0]}
@@ -126,12 +128,17 @@ def main() -> None:
     p.add_argument("--ray-mb", type=float, default=0, help="corpus size for the Ray build "
                    "(0: none)")
     p.add_argument("--work", default=None, help="folder for corpora and indexes (default: temp)")
+    p.add_argument("--encoder-precision", choices=("float32", "int8"), default="float32",
+                   help="the builds' encoder (the encode always runs the float model)")
     args = p.parse_args()
+    global PRECISION
+    PRECISION = args.encoder_precision
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import realtext
 
     r: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
+                         "encoder_precision": PRECISION,
                          "load_before": os.getloadavg()[0], "index": [], "encode": None,
                          "rounds": []}
     with tempfile.TemporaryDirectory(prefix="citeqa-build-", dir=args.work) as tmp:
@@ -172,7 +179,8 @@ def main() -> None:
 
 def markdown(r: dict[str, Any]) -> str:
     lines = [f"Produced by `python bench/build.py` on {r['date']} ({r['cpus']} CPUs shared; "
-             f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after).", "",
+             f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after; "
+             f"the builds' encoder: {r.get('encoder_precision', 'float32')}).", "",
              "| corpus MB | `citeqa index` s | peak RSS MB | MB/min |", "|---:|---:|---:|---:|"]
     lines += [f"| {x['mb']:.1f} | {x['seconds']:.0f} | {x['rss_mb']:.0f} | {x['mb_per_min']:.2f} |"
               for x in r["index"]]
