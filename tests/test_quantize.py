@@ -74,3 +74,20 @@ def test_an_int8_index_is_close_to_the_float_one_and_a_switch_reembeds(
     assert manifest["settings"]["encoder_precision"] == "float32"
     assert (again * want).sum(axis=1).min() >= 0.9999
 
+
+
+def test_without_the_quantizer_an_int8_build_fails_in_one_line(seed_corpus: Path,
+                                                                tmp_path: Path) -> None:
+    # A Python where onnx-ir cannot be imported (None in sys.modules makes the import fail).
+    code = ("import sys; sys.modules['onnx_ir'] = None; from citeqa.cli import main; "
+            "sys.exit(main())")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    run = subprocess.run([sys.executable, "-c", code, "index", str(seed_corpus), "--index",
+                          str(tmp_path / "index"), "--encoder-precision", "int8", "--quiet"],
+                         capture_output=True, text=True,
+                         env={**os.environ, "CITEQA_CACHE_DIR": str(cache)})
+    assert run.returncode != 0
+    assert "int8 encoder cannot be made" in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "index").exists()

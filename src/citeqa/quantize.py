@@ -31,6 +31,8 @@ def quantize_export(src: Path, dest: Path) -> None:
             DefaultWeightOnlyQuantConfig,
             MatMulNBitsQuantizer,
         )
+    except ImportError as err:  # onnx-ir, or an onnxruntime older than the 8-bit quantizer
+        raise ModelError(f"the int8 encoder cannot be made: {err}", remedy="reinstall") from None
     finally:
         root.handlers[:] = handlers
         root.setLevel(root_level)
