@@ -29,13 +29,34 @@ class Retriever:
     tokenize: Callable[[str], list[str]]
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """Top `n` chunks by cosine similarity to `vector`, ties by chunk id."""
+        """The `n` chunks nearest to `vector`, each scored by its best cosine: its own or its
+        best sentence's, whichever is higher (a question often matches one sentence of a
+        passage whose mean vector the rest dilutes). Ties by chunk id."""
         n = min(n, self.tables.n_chunks)
         if n == 0:
             return []
-        scores, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), n)
-        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        query = vector.reshape(-1).astype(np.float32)
+        scores, ids = self.vectors.search(query.reshape(1, -1), n)
+        keep = ids[0] >= 0
+        chunks, cosine = ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float64)
+        best = np.maximum(cosine, self.best_sentence(chunks, query))
+        pairs = [(int(i), float(s)) for i, s in zip(chunks, best, strict=True)]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
+
+    def best_sentence(self, chunks: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Per chunk, the highest cosine of one of its stored sentences to `query` (-inf for a
+        chunk without sentences)."""
+        ptr = self.tables.sent_ptr
+        lo, hi = ptr[chunks], ptr[chunks + 1]
+        out = np.full(len(chunks), -np.inf)
+        some = hi > lo
+        if not some.any():
+            return out
+        counts = (hi - lo)[some]
+        rows = np.repeat(lo[some] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        sims = np.asarray(self.tables.sent_vectors[rows], dtype=np.float32) @ query
+        out[some] = np.maximum.reduceat(sims, np.cumsum(counts) - counts)
+        return out
 
     def search(self, question: str, k: int, mode: str, options: QueryOptions, fuse: Fusion,
                vector: np.ndarray | None = None) -> list[Hit]:
