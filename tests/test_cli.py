@@ -55,7 +55,8 @@ def test_human_output_shows_answer_and_citations(seed_index_dir: Path,
 def test_index_says_when_nothing_changed(seed_corpus: Path, seed_index_dir: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["index", str(seed_corpus), "--index", str(seed_index_dir)]) == 0
-    assert "up to date" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "up to date (1 document, " in out and " chunks)" in out   # the seed is one file
     data = _json(capsys, ["index", "--index", str(seed_index_dir), "--json"])
     assert data["rebuilt"] is False
 

@@ -10,7 +10,7 @@ from ..errors import CiteqaError, StaleIndexError
 from ..settings import BuildSettings
 from ..store import read_manifest, verify_index
 from .options import DEFAULT_CORPUS
-from .output import note, print_json
+from .output import count, note, print_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,12 +45,13 @@ def run(args: argparse.Namespace) -> int:
                     "seconds": round(report.seconds, 3),
                     "notices": [str(n) for n in report.notices]})
     elif report.rebuilt:
-        print(f"indexed {report.documents} documents into {report.chunks} chunks in "
+        print(f"indexed {count(report.documents, 'document')} into "
+              f"{count(report.chunks, 'chunk')} in "
               f"{index_dir}/ ({report.embedded} embedded, {report.reused} reused, "
               f"{report.seconds:.1f} s)")
     else:
-        print(f"{index_dir}/ is up to date ({report.documents} documents, {report.chunks} "
-              f"chunks): nothing to do")
+        print(f"{index_dir}/ is up to date ({count(report.documents, 'document')}, "
+              f"{count(report.chunks, 'chunk')}): nothing to do")
     return 0
 
 

@@ -11,6 +11,11 @@ from ..errors import CiteqaError
 from ..records import Answer, Hit
 
 
+def count(n: int, noun: str) -> str:
+    """"1 document", "2 documents": a count with its noun in the right number."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def fail(message: str) -> None:
     """One line on stderr, whatever the message holds."""
     print(f"citeqa: error: {' '.join(message.split())}", file=sys.stderr)
