@@ -34,6 +34,15 @@ VERSIONED = ("sentence-transformers", "torch", "faiss-cpu", "rank-bm25",
 MODEL = {"name": MODEL_NAME, "dimension": DIMENSION, "sentence_vectors": SENTENCE_VECTORS}
 
 
+def model_record(config: BuildSettings) -> dict[str, Any]:
+    """What the index's vectors were made with (the manifest's "model"): an int8 build says
+    so here too, so that no version, this one or an older one, reuses its vectors for a
+    float build or the other way round."""
+    if config.encoder_precision == "float32":
+        return dict(MODEL)
+    return {**MODEL, "precision": config.encoder_precision}
+
+
 @dataclass
 class BuildReport:
     """What a build did: whether it rebuilt, what it read and embedded, what it passed over."""
@@ -70,7 +79,7 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
             return BuildReport(False, int(manifest["documents"]), int(manifest["chunk_count"]),
                                0, 0, time.perf_counter() - t0, notices)
         encoder_file = _ensure_encoder(index_dir, config.encoder_precision)
-        reuse = Reuse(None if force else old, MODEL, encoder_file)
+        reuse = Reuse(None if force else old, model_record(config))
         watch = Watch(sources)  # before reading: the state each file is read in
         hashes: dict[str, str] = {}
         groups = read_groups(sources, int(config.max_file_mb * 1e6), hashes, group_bytes)
@@ -168,7 +177,7 @@ def _unchanged(manifest: dict[str, Any], gen: Path, index_dir: Path, corpus: Pat
     size and modification time changed are hashed, so a touched file is unchanged)."""
     encoder = manifest.get("encoder", {})
     if not (BuildSettings.from_dict(manifest["settings"]) == config
-            and manifest["model"] == MODEL
+            and manifest["model"] == model_record(config)
             and encoder.get("file") is not None
             and (index_dir / encoder["file"]).is_file()):
         return False
@@ -188,7 +197,7 @@ def _manifest(corpus: Path, index_dir: Path, sources: list[writer.Source], chunk
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus": os.path.relpath(corpus.resolve(), index_dir.resolve()),
         "settings": config.to_dict(),
-        "model": dict(MODEL),
+        "model": model_record(config),
         "encoder": {"file": encoder_file, "size": enc.stat().st_size,
                     "mtime_ns": enc.stat().st_mtime_ns, "sha256": sha256_file(enc)},
         "chunk_count": chunks,

@@ -41,12 +41,16 @@ def cache_dir() -> Path:
 
 def model_key(precision: str = "float32") -> str:
     """The installed model's weights (first 16 hex digits of their sha256), the export
-    version and the precision unless float32: what an export is made from."""
+    version, and for int8 the quantizer's version: what an export is made from. An int8 key
+    does not start with the float key, which older versions look files up by."""
     from .embedding import model_dir
+    from .quantize import QUANTIZE_VERSION
 
     weights = model_dir() / "model.safetensors"
     key = sha256_file(weights)[:DIGITS] if weights.is_file() else "model"
-    return f"{key}-e{EXPORT_VERSION}" + ("" if precision == "float32" else f"-{precision}")
+    if precision == "float32":
+        return f"{key}-e{EXPORT_VERSION}"
+    return f"{key}-{precision}q{QUANTIZE_VERSION}-e{EXPORT_VERSION}"
 
 
 def sound(path: Path) -> str | None:
@@ -69,17 +73,26 @@ def cached_export(precision: str = "float32") -> tuple[Path, str]:
     key = model_key(precision)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        name = re.compile(re.escape(key) + rf"-[0-9a-f]{{{DIGITS}}}\.onnx")
-        for path in sorted(p for p in folder.glob(f"{key}-*.onnx") if name.fullmatch(p.name)):
-            digest = sound(path)
-            if digest is not None:
-                return path, digest
-            if not path.is_symlink():
-                path.unlink(missing_ok=True)  # damaged (truncated, changed): made again below
+        found = find(folder, key)
+        if found is not None:
+            return found
         _remove_stale_temps(folder)
     except OSError as err:
         raise _cache_error(folder, err) from None
     return _export(folder, key, precision)
+
+
+def find(folder: Path, key: str) -> tuple[Path, str] | None:
+    """A sound export named `<key>-<16 hex>.onnx` in `folder` and its sha256; damaged ones
+    are removed (made again by the caller). Other keys' files are left alone."""
+    name = re.compile(re.escape(key) + rf"-[0-9a-f]{{{DIGITS}}}\.onnx")
+    for path in sorted(p for p in folder.glob(f"{key}-*.onnx") if name.fullmatch(p.name)):
+        digest = sound(path)
+        if digest is not None:
+            return path, digest
+        if not path.is_symlink():
+            path.unlink(missing_ok=True)  # damaged (truncated, changed)
+    return None
 
 
 def _export(folder: Path, key: str, precision: str) -> tuple[Path, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import ModelError
 
+QUANTIZE_VERSION = 1  # bump when what quantize_export writes changes (part of the cache key)
 BLOCK = 128          # values per scale
 BITS = 8
 ACCURACY_LEVEL = 4   # ONNX Runtime multiplies int8 activations by the int8 weights

@@ -17,15 +17,13 @@ SENTENCE_VECTORS = "chunk-pooled"  # how sentence vectors are made (recorded in 
 
 class Reuse:
     """Chunk and sentence vectors of an old generation by chunk key (empty when there is none,
-    or it was built with another model, another kind of sentence vectors, or another encoder
-    export: `encoder_file` is the new build's, named by its content)."""
+    or it was built with another model, precision or kind of sentence vectors: `model` is
+    the new build's record of those, as the manifest stores it)."""
 
-    def __init__(self, old: tuple[dict[str, Any], Path] | None, model: dict[str, Any],
-                 encoder_file: str):
+    def __init__(self, old: tuple[dict[str, Any], Path] | None, model: dict[str, Any]):
         self.rows: dict[bytes, int] = {}
         self.reused = 0
-        if old is None or old[0].get("model") != model \
-                or old[0].get("encoder", {}).get("file") != encoder_file:
+        if old is None or old[0].get("model") != model:
             return
         import faiss
 
