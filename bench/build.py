@@ -28,7 +28,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent   # the venv this runs in
 CITEQA = str(BIN / "citeqa")
-PRECISION = "float32"   # of the builds' encoder (--encoder-precision)
 sys.path.insert(0, str(ROOT / "bench"))
 
 ENCODE = """
@@ -72,10 +71,11 @@ def corpus_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def index_run(corpus: Path, index: Path, extra: Sequence[str] = ()) -> dict[str, float]:
+def index_run(corpus: Path, index: Path, precision: str, extra: Sequence[str] = ()
+              ) -> dict[str, float]:
     load = os.getloadavg()[0]
     seconds, rss, cpu = run([CITEQA, "index", str(corpus), "--index", str(index), "--quiet",
-                             "--force", "--encoder-precision", PRECISION, *extra])
+                             "--force", "--encoder-precision", precision, *extra])
     mb = corpus_bytes(corpus) / 1e6
     return {"mb": mb, "seconds": seconds, "rss_mb": rss, "mb_per_min": mb / seconds * 60,
             "cpu_seconds": cpu, "load_before": load, "load_after": os.getloadavg()[0]}
@@ -131,14 +131,13 @@ def main() -> None:
     p.add_argument("--encoder-precision", choices=("float32", "int8"), default="float32",
                    help="the builds' encoder (the encode always runs the float model)")
     args = p.parse_args()
-    global PRECISION
-    PRECISION = args.encoder_precision
+    precision = args.encoder_precision
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import realtext
 
     r: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
-                         "encoder_precision": PRECISION,
+                         "encoder_precision": precision,
                          "load_before": os.getloadavg()[0], "index": [], "encode": None,
                          "rounds": []}
     with tempfile.TemporaryDirectory(prefix="citeqa-build-", dir=args.work) as tmp:
@@ -150,14 +149,14 @@ def main() -> None:
         extra = [args.encode_mb] if args.encode_mb and args.encode_mb not in sizes else []
         for mb in sizes + extra:
             if mb != args.encode_mb:
-                r["index"].append(index_run(work / f"c{mb:g}", work / f"i{mb:g}"))
+                r["index"].append(index_run(work / f"c{mb:g}", work / f"i{mb:g}", precision))
                 print("index", r["index"][-1], flush=True)
                 continue
             corpus, index = work / f"c{mb:g}", work / f"i{mb:g}"
             for n in range(args.rounds):
                 pair: dict[str, Any] = {}
                 for kind in ("index", "encode") if n % 2 == 0 else ("encode", "index"):
-                    pair[kind] = (index_run(corpus, index) if kind == "index"
+                    pair[kind] = (index_run(corpus, index, precision) if kind == "index"
                                   else encode_run(corpus, args.encode_share))
                     print(f"round {n + 1}", kind, pair[kind], flush=True)
                 r["rounds"].append(pair)
@@ -165,10 +164,10 @@ def main() -> None:
             r["encode"] = median_run([x["encode"] for x in r["rounds"]])
         if args.ray_mb:
             corpus = work / f"c{args.ray_mb:g}"
-            r["ray_local"] = index_run(corpus, work / "ray-local")
+            r["ray_local"] = index_run(corpus, work / "ray-local", precision)
             address, cluster = ray_cluster()
             try:
-                r["ray"] = index_run(corpus, work / "ray-index", ["--ray", address])
+                r["ray"] = index_run(corpus, work / "ray-index", precision, ["--ray", address])
             finally:
                 cluster.shutdown()
             print("ray", r["ray"], "local", r["ray_local"], flush=True)

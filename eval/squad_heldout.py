@@ -15,8 +15,7 @@ import json
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SPLIT = "K"        # the same split as eval/train_answer_model.py
+from train_answer_model import ROOT, SPLIT  # the training script's split, not a copy of it
 
 
 def main() -> None:

@@ -58,6 +58,18 @@ def generation(index: Path) -> Path:
     return index / manifest(index)["generation"]
 
 
+def stored(index: Path) -> tuple[dict[str, Any], store.Tables, Any]:
+    """The manifest, the stored tables and the chunk vectors (rows in chunk order) of an index
+    whose files verify."""
+    import faiss
+
+    data = manifest(index)
+    gen = store.verify_files(index, data)
+    vectors = faiss.read_index(str(gen / "vectors.faiss"))
+    return data, store.load_tables(gen, int(data["chunk_count"])), \
+        vectors.reconstruct_n(0, vectors.ntotal)
+
+
 def damage(path: Path, change: Callable[[bytes], bytes]) -> None:
     """Replace a file's bytes by `change(bytes)`, unlinking first so hard links stay intact."""
     data = path.read_bytes()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from citeqa.answer_model import AnswerModel, Scorer, question_terms
+from citeqa.answer_types import lowercase_words
 from citeqa.answering import (
     DISAGREE,
     MIN_SCORE,
@@ -142,8 +143,9 @@ def _model(intercept: float, threshold: float = 0.5) -> AnswerModel:
 def _scored(question: str, sentences: list[Sentence], scores: list[float]) -> Scored:
     tokens = tuple(frozenset(TOKENIZE(s.text)) for s in sentences)
     n = len(sentences)
+    common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     return Scored(np.array(scores), np.ones(n, dtype=bool), None, np.array(scores),
-                  np.zeros(n), tokens)
+                  np.zeros(n), tokens, common)
 
 
 def _two_reports() -> tuple[list[Hit], list[Sentence]]:

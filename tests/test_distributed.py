@@ -3,7 +3,6 @@ and a worker killed in the middle of it has its groups run again: nothing lost, 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from index_tools import stored
 
 from citeqa import store
 from citeqa.building import build
@@ -55,19 +55,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def tables(index: Path) -> tuple[dict, store.Tables, np.ndarray]:
-    import faiss
-
-    manifest = json.loads((index / store.MANIFEST).read_text(encoding="utf-8"))
-    gen = store.verify_files(index, manifest)
-    vectors = faiss.read_index(str(gen / "vectors.faiss"))
-    return (manifest, store.load_tables(gen, int(manifest["chunk_count"])),
-            vectors.reconstruct_n(0, vectors.ntotal))
-
-
 def assert_same_index(a: Path, b: Path) -> None:
     """Same documents, chunks, sentences and BM25 postings; vectors with cosine >= 0.9999."""
-    (ma, ta, va), (mb, tb, vb) = tables(a), tables(b)
+    (ma, ta, va), (mb, tb, vb) = stored(a), stored(b)
     ga, gb = a / ma["generation"], b / mb["generation"]
     assert store.load_documents(ga, ma) == store.load_documents(gb, mb)
     assert {k: v["sha256"] for k, v in store.load_seen(ga, ma).entries().items()} == \

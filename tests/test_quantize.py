@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from index_tools import stored
 
 from citeqa import BuildSettings
 from citeqa.building import build
@@ -26,16 +27,8 @@ CITEQA = str(Path(sys.executable).parent / "citeqa")
 
 def vectors_and_texts(index_dir: Path) -> tuple[np.ndarray, list[str], dict]:
     """The stored chunk vectors, the chunks' texts and the manifest of an index."""
-    import faiss
-
-    from citeqa import store
-
-    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    gen = index_dir / manifest["generation"]
-    vectors = faiss.read_index(str(gen / "vectors.faiss"))
-    tables = store.load_tables(gen, int(manifest["chunk_count"]))
-    texts = [tables.text(i) for i in range(tables.n_chunks)]
-    return vectors.reconstruct_n(0, vectors.ntotal), texts, manifest
+    manifest, tables, vectors = stored(index_dir)
+    return vectors, [tables.text(i) for i in range(tables.n_chunks)], manifest
 
 
 def op_types(path: Path) -> set[str]:

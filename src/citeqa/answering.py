@@ -111,7 +111,7 @@ class Scored:
     cosine: np.ndarray | None = None
     lexical: np.ndarray | None = None
     tokens: tuple[frozenset[str], ...] = ()
-    common: frozenset[str] | None = None   # words the candidate passages write in lower case
+    common: frozenset[str] = frozenset()   # words the candidate passages write in lower case
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
@@ -189,15 +189,13 @@ def sides(question: str, q: QuestionTerms, sentences: Sequence[Sentence], scored
     scores = scored.scores
     if kind is None or len(scores) < 2:
         return []
-    common = scored.common if scored.common is not None else \
-        lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values())
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     low = max(MIN_SCORE, scores[order[0]] - DISSENT_MARGIN)
     first, mine = -1, set()
     for i in order:
         if scores[i] < low:
             break
-        theirs = values(kind, question, sentences[i].text, common)
+        theirs = values(kind, question, sentences[i].text, scored.common)
         if not theirs or len(theirs) > MAX_VALUES or \
                 coverage(q, scored.tokens, near, i) < SIDE_COVERAGE:
             continue

@@ -86,7 +86,7 @@ def find(folder: Path, key: str) -> tuple[Path, str] | None:
     """A sound export named `<key>-<16 hex>.onnx` in `folder` and its sha256; damaged ones
     are removed (made again by the caller). Other keys' files are left alone."""
     name = re.compile(re.escape(key) + rf"-[0-9a-f]{{{DIGITS}}}\.onnx")
-    for path in sorted(p for p in folder.glob(f"{key}-*.onnx") if name.fullmatch(p.name)):
+    for path in sorted(p for p in folder.iterdir() if name.fullmatch(p.name)):
         digest = sound(path)
         if digest is not None:
             return path, digest

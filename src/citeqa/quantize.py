@@ -23,7 +23,7 @@ def quantize_export(src: Path, dest: Path) -> None:
     `src` on embedding.CHECK_SENTENCES."""
     import onnx
 
-    from .embedding import CHECK_SENTENCES, OnnxEncoder
+    from .embedding import CHECK_SENTENCES, OnnxEncoder, lowest_cosine
 
     root = logging.getLogger()
     handlers, root_level = root.handlers[:], root.level
@@ -49,8 +49,6 @@ def quantize_export(src: Path, dest: Path) -> None:
         quantizer.model.save_model_to_file(str(dest), False)
     finally:
         log.setLevel(level)
-    expected = OnnxEncoder(src, threads=1).encode(CHECK_SENTENCES)
-    got = OnnxEncoder(dest, threads=1).encode(CHECK_SENTENCES)
-    if float((expected * got).sum(axis=1).min()) < MIN_COSINE:
+    if lowest_cosine(OnnxEncoder(src, threads=1).encode(CHECK_SENTENCES), dest) < MIN_COSINE:
         raise ModelError("the int8 encoder does not reproduce the float export's embeddings "
                          "(onnxruntime may be broken)", remedy="reinstall")

@@ -53,9 +53,10 @@ class Retriever:
         if not some.any():
             return out
         counts = (hi - lo)[some]
-        rows = np.repeat(lo[some] - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        starts = np.cumsum(counts) - counts        # where each chunk's rows begin in `rows`
+        rows = np.repeat(lo[some] - starts, counts) + np.arange(counts.sum())
         sims = np.asarray(self.tables.sent_vectors[rows], dtype=np.float32) @ query
-        out[some] = np.maximum.reduceat(sims, np.cumsum(counts) - counts)
+        out[some] = np.maximum.reduceat(sims, starts)
         return out
 
     def search(self, question: str, k: int, mode: str, options: QueryOptions, fuse: Fusion,
