@@ -3,6 +3,7 @@ sentences pooled from their text's forward pass."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +93,24 @@ def test_sentence_vectors_are_span_means_of_the_texts_token_states(
     assert min(cosines) >= 0.9999
     assert np.allclose(pooled[0][-1], vectors[0])
     assert np.allclose(np.linalg.norm(np.concatenate(pooled), axis=1), 1, atol=1e-5)
+
+
+def test_batches_run_on_the_same_threads_call_after_call(seed_corpus: Path) -> None:
+    """A build embeds group after group with one encoder: its worker threads are made once
+    and kept (new threads per call made the build's memory grow with the corpus)."""
+    path, _ = exports.cached_export()
+    encoder = OnnxEncoder(path, threads=1)
+    texts = _lines(seed_corpus)
+
+    def workers() -> set[int]:
+        return {t.ident or 0 for t in threading.enumerate() if t.name.startswith("citeqa-encoder")}
+
+    others = workers()   # other encoders' threads
+    first = encoder.encode(texts, batch_size=4, workers=2)
+    made = workers() - others
+    assert len(made) == 2
+    again = encoder.encode(texts, batch_size=4, workers=2)
+    assert workers() - others == made
+    assert np.array_equal(first, again)
+    alone = OnnxEncoder(path, threads=1).encode(texts, batch_size=4)
+    assert np.allclose(first, alone, atol=1e-5)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,21 @@ class OnnxEncoder:
         self.tokenizer = load_tokenizer(tokenizer_dir)
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.dimension = DIMENSION
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
+
+    def _threads(self, workers: int) -> ThreadPoolExecutor | None:
+        """The encoder's own `workers` threads, kept for its life (None for one). The same
+        threads run every batch of every call: a new pool per call made new threads, and with
+        them new heap arenas and kernel buffers, so a build's memory grew with its corpus."""
+        if workers <= 1:
+            return None
+        if self._pool is None or self._pool_size != workers:
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="citeqa-encoder")
+            self._pool_size = workers
+        return self._pool
 
     def encode(self, texts: Sequence[str], batch_size: int = 32,
                progress: Callable[[int], None] | None = None, workers: int = 1) -> np.ndarray:
@@ -90,7 +106,7 @@ class OnnxEncoder:
         def run(rows: list[int]) -> None:
             out[rows] = self._run([encodings[i] for i in rows])
 
-        _in_batches(encodings, batch_size, workers, run, progress)
+        _in_batches(encodings, batch_size, self._threads(workers), run, progress)
         return out
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
@@ -115,7 +131,7 @@ class OnnxEncoder:
                 if len(spans[i]):
                     pooled[i][:] = _span_means(hidden[r], encodings[i], spans[i], out[i])
 
-        _in_batches(encodings, batch_size, workers, run, progress)
+        _in_batches(encodings, batch_size, self._threads(workers), run, progress)
         return out, pooled
 
     def _hidden(self, encodings: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -164,10 +180,10 @@ def _span_means(hidden: np.ndarray, encoding: Any, spans: Sequence[tuple[int, in
     return out
 
 
-def _in_batches(encodings: Sequence[Any], batch_size: int, workers: int,
+def _in_batches(encodings: Sequence[Any], batch_size: int, pool: ThreadPoolExecutor | None,
                 run: Callable[[list[int]], None], progress: Callable[[int], None] | None) -> None:
     """Call `run` on batches of row numbers, longest texts first so a batch pads little; with
-    `workers` > 1, batches run concurrently (ONNX Runtime releases the GIL)."""
+    a `pool`, batches run concurrently on its threads (ONNX Runtime releases the GIL)."""
     order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
     batches = [order[lo:lo + batch_size] for lo in range(0, len(order), batch_size)]
 
@@ -176,11 +192,8 @@ def _in_batches(encodings: Sequence[Any], batch_size: int, workers: int,
         if progress:
             progress(len(rows))
 
-    if workers > 1 and len(batches) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(step, batches))
+    if pool is not None and len(batches) > 1:
+        list(pool.map(step, batches))
     else:
         for rows in batches:
             step(rows)
