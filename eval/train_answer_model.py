@@ -56,7 +56,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from citeqa import Index, QueryOptions  # noqa: E402
+from citeqa import BuildSettings, Index, QueryOptions  # noqa: E402
 from citeqa.answer_model import (  # noqa: E402
     ANSWER_FEATURES,
     MODEL_FORMAT,
@@ -196,8 +196,8 @@ def collect(index: Index, questions: Sequence[Question], source: str, options: Q
     return items
 
 
-def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
-           ) -> tuple[list[Item], list[str]]:
+def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float,
+           settings: BuildSettings) -> tuple[list[Item], list[str]]:
     corpus = squad / "corpus"
     names = sorted(p.name for p in corpus.glob("*.txt") if p.name < SPLIT)
     later = names[len(names) // 2:]
@@ -208,7 +208,8 @@ def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
     folders.update({f"docs-{Path(f).stem}": doc_corpus(spec) for f, spec in DOC_SETS.items()})
 
     def index(key: str) -> Index:
-        return Index.build(mirror(folders[key], work / key / "corpus"), work / key / "index")
+        return Index.build(mirror(folders[key], work / key / "corpus"), work / key / "index",
+                           settings)
 
     items = collect(index("squad"), questions, "squad", options)
     items += collect(index("half"), [q for q in questions if q.source in later and q.answerable],
@@ -331,9 +332,14 @@ def main() -> None:
     p.add_argument("--written-precision", type=float, default=0.9,
                    help="... and on the written questions")
     p.add_argument("--written-weight", type=float, default=10.0)
+    p.add_argument("--encoder-precision", choices=("float32", "int8"),
+                   default=BuildSettings().encoder_precision,
+                   help="the encoder the training indexes are built with")
     args = p.parse_args()
+    settings = BuildSettings(encoder_precision=args.encoder_precision)
     t0 = time.perf_counter()
-    items, names = gather(Path(args.squad), Path(args.work), QueryOptions(), args.written_weight)
+    items, names = gather(Path(args.squad), Path(args.work), QueryOptions(), args.written_weight,
+                          settings)
     print(f"{len(items)} training questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     model, conf = train(items, args.precision, args.written_precision)
     info = {**model.info, "questions": len(items), "folds": FOLDS, "precision": args.precision,
