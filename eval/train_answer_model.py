@@ -343,6 +343,7 @@ def main() -> None:
     print(f"{len(items)} training questions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     model, conf = train(items, args.precision, args.written_precision)
     info = {**model.info, "questions": len(items), "folds": FOLDS, "precision": args.precision,
+            "encoder_precision": args.encoder_precision,
             "written_precision": args.written_precision,
             "data": (f"SQuAD 2.0 dev, the {len(names)} articles before {SPLIT!r}; "
                      f"eval/training/*.jsonl (weight {args.written_weight:g})"),

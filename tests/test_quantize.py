@@ -1,7 +1,7 @@
-"""The int8 encoder (`BuildSettings.encoder_precision`): an index built with it embeds within
-the promised cosine of the float one, its export really is quantized, a refresh keeps it and
-reuses its vectors, and a change of precision re-embeds every chunk instead of mixing vectors
-of two encoders."""
+"""The int8 encoder (`BuildSettings.encoder_precision`, the default): an index built with it
+embeds within the promised cosine of the float one, its export really is quantized, a refresh
+keeps it and reuses its vectors, and a change of precision re-embeds every chunk instead of
+mixing vectors of two encoders."""
 
 from __future__ import annotations
 
@@ -53,28 +53,30 @@ def cli(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.model
 def test_an_int8_index_is_close_to_the_float_one_and_a_switch_reembeds(
-        seed_corpus: Path, seed_index_dir: Path, tmp_path: Path) -> None:
-    # Built by the CLI with a cache that holds only the float export, so the int8 one is made
-    # in that process, which must print nothing but its summary (the quantizer logs a line
-    # per matrix unless kept quiet).
+        seed_corpus: Path, tmp_path: Path) -> None:
+    # Built by the CLI (int8 is the default) with a cache that holds only the float export, so
+    # the int8 one is made in that process, which must print nothing but its summary (the
+    # quantizer logs a line per matrix unless kept quiet).
     cache = float_only_cache(tmp_path / "cache")
     corpus = tmp_path / "corpus"
     shutil.copytree(seed_corpus, corpus)
     path = tmp_path / "index"
-    run = cli("index", str(corpus), "--index", str(path), "--encoder-precision", "int8",
-              "--quiet", cache=cache)
+    run = cli("index", str(corpus), "--index", str(path), "--quiet", cache=cache)
     assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]
     assert any("int8" in p.name for p in cache.glob("*.onnx"))
+    float_index = tmp_path / "float"
+    build(seed_corpus, float_index, BuildSettings(encoder_precision="float32"))
     got, texts, manifest = vectors_and_texts(path)
-    want, want_texts, float_manifest = vectors_and_texts(seed_index_dir)
+    want, want_texts, float_manifest = vectors_and_texts(float_index)
     assert manifest["settings"]["encoder_precision"] == "int8"
     assert manifest["model"]["precision"] == "int8"     # older versions then reuse nothing
+    assert float_manifest["settings"]["encoder_precision"] == "float32"
     assert texts == want_texts and got.shape == want.shape
     cosine = (got * want).sum(axis=1)
     assert cosine.min() >= MIN_COSINE
     assert cosine.min() < 0.99999        # other weights, so not the float vectors
     assert "MatMulNBits" in op_types(path / manifest["encoder"]["file"])
-    assert "MatMulNBits" not in op_types(seed_index_dir / float_manifest["encoder"]["file"])
+    assert "MatMulNBits" not in op_types(float_index / float_manifest["encoder"]["file"])
 
     # A refresh by the CLI keeps the precision and reuses the unchanged chunks' vectors.
     (corpus / "zz_note.txt").write_text("The delegation later visited a shipyard in Kobe.\n",
@@ -87,7 +89,8 @@ def test_an_int8_index_is_close_to_the_float_one_and_a_switch_reembeds(
     assert manifest["settings"]["encoder_precision"] == "int8"
     assert np.array_equal(refreshed[:len(texts)], got)
 
-    back = build(corpus, path, BuildSettings())   # the same corpus, float again
+    # Float weights asked for: every chunk embedded again, none reused from int8.
+    back = build(corpus, path, BuildSettings(encoder_precision="float32"))
     assert back.rebuilt and back.reused == 0 and back.embedded == back.chunks
     again, _, manifest = vectors_and_texts(path)
     assert manifest["settings"]["encoder_precision"] == "float32"

@@ -102,4 +102,5 @@ def test_an_index_of_another_model_is_repaired_by_force(seed_corpus: Path, tmp_p
 
 def test_indexes_written_before_the_int8_encoder_were_float() -> None:
     assert BuildSettings.from_dict({}).encoder_precision == "float32"
-    assert BuildSettings().encoder_precision == "float32"
+    assert BuildSettings().encoder_precision == "int8"
+    assert BuildSettings.from_dict(BuildSettings().to_dict()).encoder_precision == "int8"

@@ -70,8 +70,9 @@ def parser() -> argparse.ArgumentParser:
     ix.add_argument("--chunk-tokens", type=int, help="chunk size in word pieces")
     ix.add_argument("--chunk-overlap", type=int, help="chunk overlap in word pieces")
     ix.add_argument("--encoder-precision", choices=PRECISIONS, default=None,
-                    help="the encoder's weights: float32 (default) or int8, a faster build "
-                         "whose vectors stay within cosine 0.998 (kept by later refreshes)")
+                    help="the encoder's weights: int8 (default, the faster build) or float32, "
+                         "the model's own; vectors agree within cosine 0.998 (kept by later "
+                         "refreshes)")
     ix.add_argument("--quiet", action="store_true", help="no progress bar")
     _json_arg(ix)
     ix.set_defaults(run=indexing.run)
