@@ -103,7 +103,7 @@ def test_batches_run_on_the_same_threads_call_after_call(seed_corpus: Path) -> N
     texts = _lines(seed_corpus)
 
     def workers() -> set[int]:
-        return {t.ident or 0 for t in threading.enumerate() if t.name.startswith("citeqa-encoder")}
+        return {t.ident or 0 for t in threading.enumerate() if t.name.startswith("citeqa-embed")}
 
     others = workers()   # other encoders' threads
     first = encoder.encode(texts, batch_size=4, workers=2)
