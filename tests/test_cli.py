@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,17 @@ def test_errors_are_one_line_with_exit_codes(argv: list[str], code: int, seed_in
     err = capsys.readouterr().err
     assert err.startswith("citeqa: error: ") and err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_a_cold_ask_loads_no_evaluation_or_server_code(seed_index_dir: Path) -> None:
+    """`citeqa ask` in a new process imports only what answering needs (a cold ask's time is
+    mostly imports); `citeqa eval` and `citeqa serve` import their own code when they run."""
+    code = ("import sys; from citeqa.cli import main; code = main(['ask', sys.argv[1], "
+            "'--index', sys.argv[2], '--json']); print(sorted(m for m in sys.modules if "
+            "m.startswith(('citeqa.cli.evaluate', 'citeqa.cli.serving', 'citeqa.evaluation', "
+            "'citeqa.report', 'citeqa.server'))), file=sys.stderr); sys.exit(code)")
+    run = subprocess.run([sys.executable, "-c", code, MINISTER, str(seed_index_dir)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout)["citations"]
+    assert run.stderr.strip() == "[]"

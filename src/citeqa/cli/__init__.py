@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from importlib import import_module
 
 from ..errors import CiteqaError
 from ..settings import FUSIONS, MODES, PRECISIONS
 from ..version import __version__
-from . import evaluate, indexing, querying, serving
+from . import indexing, querying
 from .options import DEFAULT_CORPUS, DEFAULT_INDEX
 from .output import advice, fail
 
@@ -112,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     _query_args(ev)
     _json_arg(ev)
-    ev.set_defaults(run=evaluate.run)
+    ev.set_defaults(run=_imported_when_run("evaluate"))
 
     sv = sub.add_parser("serve", help="serve the web page and HTTP API for an index")
     _index_arg(sv)
@@ -124,8 +126,16 @@ def parser() -> argparse.ArgumentParser:
                          "CITEQA_TOKEN)")
     sv.add_argument("--allow-stale", action="store_true",
                     help="serve an index whose corpus has changed since it was built")
-    sv.set_defaults(run=serving.run)
+    sv.set_defaults(run=_imported_when_run("serving"))
     return p
+
+
+def _imported_when_run(module: str) -> Callable[[argparse.Namespace], int]:
+    """The `run` of a subcommand module, imported only when that subcommand runs, so a cold
+    `citeqa ask` does not import the evaluation and server code."""
+    def run(args: argparse.Namespace) -> int:
+        return int(import_module(f"{__package__}.{module}").run(args))
+    return run
 
 
 def _index_arg(p: argparse.ArgumentParser) -> None:
