@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from citeqa.settings import PRECISIONS, BuildSettings
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent   # the venv this runs in
 CITEQA = str(BIN / "citeqa")
@@ -128,8 +130,9 @@ def main() -> None:
     p.add_argument("--ray-mb", type=float, default=0, help="corpus size for the Ray build "
                    "(0: none)")
     p.add_argument("--work", default=None, help="folder for corpora and indexes (default: temp)")
-    p.add_argument("--encoder-precision", choices=("float32", "int8"), default="float32",
-                   help="the builds' encoder (the encode always runs the float model)")
+    p.add_argument("--encoder-precision", choices=PRECISIONS, default=BuildSettings().encoder_precision,
+                   help="the builds' encoder (default: citeqa's; the encode always runs the "
+                        "float model)")
     args = p.parse_args()
     precision = args.encoder_precision
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
