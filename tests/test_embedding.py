@@ -111,6 +111,8 @@ def test_batches_run_on_the_same_threads_call_after_call(seed_corpus: Path) -> N
     assert len(made) == 2
     again = encoder.encode(texts, batch_size=4, workers=2)
     assert workers() - others == made
+    encoder.close()
+    assert not workers() - others          # closed: its threads are gone
     assert np.array_equal(first, again)
     alone = OnnxEncoder(path, threads=1).encode(texts, batch_size=4)
     assert np.allclose(first, alone, atol=1e-5)

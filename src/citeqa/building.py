@@ -136,11 +136,14 @@ def _prepare(groups: Iterable[Group], config: BuildSettings, encoder_path: Path,
 
     # The next group is read and chunked (interpreter-bound) while this one is embedded
     # (ONNX Runtime, which releases the interpreter), so neither waits for the other.
-    with ThreadPoolExecutor(1) as reader:
-        ahead = reader.submit(read_next)
-        while (p := ahead.result()) is not None:
+    try:
+        with ThreadPoolExecutor(1) as reader:
             ahead = reader.submit(read_next)
-            yield preparer.embed(p)
+            while (p := ahead.result()) is not None:
+                ahead = reader.submit(read_next)
+                yield preparer.embed(p)
+    finally:
+        encoder.close()
 
 
 def _size(path: Path) -> int:

@@ -92,6 +92,12 @@ class OnnxEncoder:
             self._pool_size = workers
         return self._pool
 
+    def close(self) -> None:
+        """Let the worker threads go (they also go when the encoder is collected)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
     def encode(self, texts: Sequence[str], batch_size: int = 32,
                progress: Callable[[int], None] | None = None, workers: int = 1) -> np.ndarray:
         """Embeddings of `texts` as float32 rows of unit length, in input order.
