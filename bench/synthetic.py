@@ -69,8 +69,8 @@ def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None
     import shutil
     from unittest import mock
 
-    from citeqa import store, writer
-    from citeqa.building import _ensure_encoder, _manifest
+    from citeqa import exports, store, writer
+    from citeqa.building import _manifest
     from citeqa.chunking import Chunk
     from citeqa.documents import find_sources, load_documents
     from citeqa.lexical import make_tokenizer
@@ -99,7 +99,7 @@ def build_index(corpus: Path, index_dir: Path, vectors_cache: Path | None = None
             shutil.copyfile(path, cached)
 
     with store.build_lock(index_dir), mock.patch.object(writer, "write_vectors", write_vectors):
-        encoder = _ensure_encoder(index_dir, config.encoder_precision)
+        encoder = exports.in_index(index_dir, config.encoder_precision)
         gen = store.new_generation(index_dir)
         out = writer.GenerationWriter(gen, config)
         row = 0

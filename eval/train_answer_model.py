@@ -69,6 +69,7 @@ from citeqa.calibration import isotonic  # noqa: E402
 from citeqa.evaluation import Question, load_questions  # noqa: E402
 from citeqa.metrics import calibration_bins, contains_answer  # noqa: E402
 from citeqa.parsing import plain_text  # noqa: E402
+from citeqa.settings import PRECISIONS  # noqa: E402
 
 SPLIT = "K"                 # SQuAD articles sorting before this are for training
 FOLDS = 5
@@ -332,7 +333,7 @@ def main() -> None:
     p.add_argument("--written-precision", type=float, default=0.9,
                    help="... and on the written questions")
     p.add_argument("--written-weight", type=float, default=10.0)
-    p.add_argument("--encoder-precision", choices=("float32", "int8"),
+    p.add_argument("--encoder-precision", choices=PRECISIONS,
                    default=BuildSettings().encoder_precision,
                    help="the encoder the training indexes are built with")
     args = p.parse_args()

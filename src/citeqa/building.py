@@ -78,7 +78,9 @@ def build(corpus: Path, index_dir: Path, config: BuildSettings, *, force: bool =
             manifest = old[0]
             return BuildReport(False, int(manifest["documents"]), int(manifest["chunk_count"]),
                                0, 0, time.perf_counter() - t0, notices)
-        encoder_file = _ensure_encoder(index_dir, config.encoder_precision)
+        # The index's copy of the export at this precision (`exports`: named by its content,
+        # made once per model in the user cache, never replaced in place).
+        encoder_file = exports.in_index(index_dir, config.encoder_precision)
         reuse = Reuse(None if force else old, model_record(config))
         watch = Watch(sources)  # before reading: the state each file is read in
         hashes: dict[str, str] = {}
@@ -156,13 +158,6 @@ def _size(path: Path) -> int:
 def write_vectors(path: Path, vectors: np.ndarray, config: BuildSettings) -> None:
     """Exact inner-product search up to `ann_threshold` vectors, HNSW graph search above."""
     writer.write_vectors(path, [vectors], len(vectors), config)
-
-
-def _ensure_encoder(index_dir: Path, precision: str) -> str:
-    """The index's copy of the ONNX export of the installed model at `precision` (see
-    `exports`: named by its content, made once per model in the user cache, never replaced in
-    place)."""
-    return exports.in_index(index_dir, precision)
 
 
 def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:
