@@ -15,6 +15,16 @@ from citeqa.answer_types import expected_type, lowercase_words, offers
     ("In what year did Japan ban arms exports?", "date"),
     ("Who led the Battle Staff?", "name"),
     ("Which venue hosted the meeting?", None),
+    # "How much" asks for money only when the question is about paying or costs.
+    ("How much memory can the encoder use?", "quantity"),
+    ("By how much will emissions fall?", "quantity"),
+    ("How much did Saudi Arabia spend on the campaign?", "money"),
+    ("What is the default value of the limit?", None),
+    # The wh-word decides before a money word does; a reason has no type.
+    ("When did they raise the price of oil?", "date"),
+    ("Which year did the price of oil drop?", "date"),
+    ("Why did OPEC raise the price of oil?", None),
+    ("What does LGM stands for?", "acronym"),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -30,6 +40,30 @@ def test_offers_needs_a_new_token_of_the_kind() -> None:
     assert not offers("money", "How much did it cost?", "It cost a lot.")
     assert offers("acronym", "What does COC stand for?", "the Code of Conduct (COC) in the sea")
     assert offers(None, "Which venue?", "anything")
+
+
+def test_an_amount_can_be_written_in_words_and_units() -> None:
+    question = "How much memory can a few hundred bytes of XML tie up?"
+    assert offers("quantity", question, "An attacker can occupy several Gigabytes of memory.")
+    assert offers("quantity", "By how much will emissions fall?", "They fall by 60 per cent.")
+    assert not offers("quantity", question, "An attacker can occupy memory.")
+
+
+def test_an_expansion_may_follow_or_precede_the_acronym() -> None:
+    for question in ("What does BCJ stand for?", "What does the acronym BCJ stand for?"):
+        assert offers("acronym", question, "Put a BCJ (Branch/Call/Jump) filter first.")
+        assert offers("acronym", question, "A Branch/Call/Jump (BCJ) filter.")
+        assert not offers("acronym", question, "A BCJ filter (see below) comes first.")
+
+
+@pytest.mark.parametrize("sentence", [
+    "It was accidentally introduced in the late 1980s.",
+    "The population recovered in the 17th century.",
+    "They used French names well into the nineteenth century.",
+])
+def test_decades_and_centuries_are_dates(sentence: str) -> None:
+    assert offers("date", "When did it happen?", sentence)
+    assert not offers("date", "When did it happen?", "It happened after the war.")
 
 
 def test_capitalised_common_words_are_not_names() -> None:

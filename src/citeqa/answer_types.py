@@ -1,7 +1,8 @@
 """What kind of answer a question asks for, and whether a sentence offers one.
 
 A classic factoid-QA check: "how many" wants a number, "when" a date, "who" a name, "how
-much does it cost" an amount of money, "what does X stand for" an expansion of X. A sentence
+much does it cost" an amount of money ("how much memory" a number), "what does X stand for"
+an expansion of X; "why" asks for a reason, no kind. A sentence
 offers an answer only with such a token that the question does not already contain, which
 is how near-miss questions ("on which day in November 2014…") are told from answerable ones.
 `values` lists those tokens (and places, for "where" questions), so two sentences that give
@@ -23,9 +24,14 @@ CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur)
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+# A decade or a century is a date too ("the 1960s", "the 17th century", "the nineteenth century").
+_ERA = re.compile(r"\b1\d{2}0s\b|\b20\d0s\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+                  r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
+                  r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+                  r"twentieth|twenty-first)[\s-]+century\b", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
-_ACRONYM_Q = re.compile(r"\bdoes\s+([A-Z][A-Z0-9-]{1,})\s+stand\s+for\b")
+_ACRONYM_Q = re.compile(r"\b([A-Z][A-Z0-9-]{1,})\s+stands?\s+for\b")
 _PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
 _PLACE_Q = re.compile(rf"^\s*where\b|\b(?:what|which|in\s+which)\s+{_PLACE_NOUNS}\b", re.I)
 # A place is a capitalised run after a locative preposition: "in Tokyo", "at Lancaster House".
@@ -38,21 +44,30 @@ _DAY_RANGE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|and)\s*\d
 _LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|of)\s+(?:the\s+)?$")
 _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z](?:\s+[A-Z][\w’'-]*[A-Za-z])*")
 
+# "How much" asks for money only with one of these ("how much did it cost", "how much was
+# spent"); otherwise it asks for an amount of something ("how much memory", "how much smaller").
+_MONEY_WORDS = ("costs?|priced?|prices|pay|pays|paid|spend|spends|spent|charged?|charges|fees?|"
+                "earn|earns|earned|money|funds?|funded|funding|salary|wages?|revenue|income|"
+                "sell|sells|sold|buy|buys|bought|invest|invests|invested|afford|donated?|raised?")
+
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("acronym", re.compile(r"\bstand\s+for\b", re.I)),
-    ("money", re.compile(r"\bhow\s+much\b|\bcost\b|\bprice\b|\bworth\b|\bvalue\b|\bbudget\b",
-                         re.I)),
-    ("quantity", re.compile(r"\bhow\s+(?:many|tall|high|long|far|old|big|large|heavy)\b|"
-                            r"\bnumber\s+of\b|\bpopulation\b|\bpercentage\b", re.I)),
+    ("acronym", re.compile(r"\bstands?\s+for\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:year|date|day|month|time)\b|"
                         r"\bon\s+what\s+date\b|\bin\s+what\s+(?:year|month)\b", re.I)),
+    ("money", re.compile(rf"\b(?:cost|price|worth|budget)\b|\bhow\s+much\b.*\b(?:{_MONEY_WORDS})\b",
+                         re.I)),
+    ("quantity", re.compile(r"\bhow\s+(?:many|much|tall|high|long|far|old|big|large|heavy)\b|"
+                            r"\bnumber\s+of\b|\bpopulation\b|\bpercentage\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:what|which)\s+is\s+the\s+name\b|"
                         r"\bfirst\s+name\b|\bnamed?\b|\bnames\b", re.I)),
 ]
+_REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
 
 
 def expected_type(question: str) -> str | None:
     """The answer type a question asks for, or None when it does not say."""
+    if _REASON.search(question):
+        return None
     for name, pattern in _TYPES:
         if pattern.search(question):
             return name
@@ -70,7 +85,10 @@ def offers(kind: str | None, question: str, sentence: str,
     asked = question.lower()
     if kind == "acronym":
         match = _ACRONYM_Q.search(question)
-        return bool(match) and f"({match.group(1)})".lower() in sentence.lower()  # type: ignore[union-attr]
+        if not match:
+            return False
+        acronym = re.escape(match.group(1))       # "Long Name (LN)" or "LN (Long Name)"
+        return bool(re.search(rf"\({acronym}\)|\b{acronym}\s+\(", sentence, re.I))
     if kind == "money":
         return bool(CURRENCY.search(sentence)) and bool(_new(_NUMBER.findall(sentence), asked)
                                                          or _words(sentence, NUMBER_WORDS, asked))
@@ -78,7 +96,7 @@ def offers(kind: str | None, question: str, sentence: str,
         numbers = [n for n in _NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
         return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked))
     if kind == "date":
-        found = _YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence)
+        found = _YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence) + _ERA.findall(sentence)
         return bool(_new(found, asked) or _words(sentence, MONTHS, asked)
                     or re.search(r"\b(?:last|next|this)\s+(?:year|month|week)\b|\btoday\b",
                                  sentence, re.I) and "today" not in asked)
