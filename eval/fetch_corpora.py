@@ -291,34 +291,45 @@ def fetch(name: str, dest: Path, latest: bool) -> list[str]:
     dest.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for pkg in SOURCES[name]:
-        with tempfile.TemporaryDirectory(prefix="citeqa-corpus-") as tmp:
-            files, version = _unpack(pkg, Path(tmp), latest)
-            log.append(f"{name}: {pkg.kind} {pkg.name} {version}")
-            if version != pkg.version:
-                log.append(f"  warning: pinned {pkg.version}, fetched {version}")
-            for m in pkg.members:
-                data = files(m.path)
-                if m.path.endswith(".gz") and not m.dest.endswith(".gz"):
-                    data = gzip.decompress(data)
-                digest = hashlib.sha256(data).hexdigest()
-                out = dest / m.dest
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(data)
-                wanted.add(out)
-                note = ""
-                recorded = SHA256.get(f"{name}/{m.dest}")
-                if recorded and digest != recorded:
-                    if not latest:
-                        raise FetchError(f"{pkg.name} {version}: {m.path} has sha256 {digest}, "
-                                         f"expected {recorded}")
-                    note = f"  (changed: recorded {recorded[:12]})"
-                elif not recorded:
-                    note = "  (no recorded sha256)"
-                log.append(f"  {m.dest}  {len(data):>8} bytes  sha256 {digest}{note}")
+        files, version = read_members(pkg, latest)
+        log.append(f"{name}: {pkg.kind} {pkg.name} {version}")
+        if version != pkg.version:
+            log.append(f"  warning: pinned {pkg.version}, fetched {version}")
+        for m in pkg.members:
+            data = files[m.dest]
+            digest = hashlib.sha256(data).hexdigest()
+            out = dest / m.dest
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            wanted.add(out)
+            note = ""
+            recorded = SHA256.get(f"{name}/{m.dest}")
+            if recorded and digest != recorded:
+                if not latest:
+                    raise FetchError(f"{pkg.name} {version}: {m.path} has sha256 {digest}, "
+                                     f"expected {recorded}")
+                note = f"  (changed: recorded {recorded[:12]})"
+            elif not recorded:
+                note = "  (no recorded sha256)"
+            log.append(f"  {m.dest}  {len(data):>8} bytes  sha256 {digest}{note}")
     for old in sorted(p for p in dest.rglob("*") if p.is_file() and p not in wanted):
         old.unlink()
         log.append(f"  removed stale {old.relative_to(dest)}")
     return log
+
+
+def read_members(pkg: Package, latest: bool = False) -> tuple[dict[str, bytes], str]:
+    """Download `pkg` and read its members: their bytes by destination name (gunzipped when
+    the member is compressed and its destination is not), and the version fetched."""
+    with tempfile.TemporaryDirectory(prefix="citeqa-corpus-") as tmp:
+        files, version = _unpack(pkg, Path(tmp), latest)
+        out = {}
+        for m in pkg.members:
+            data = files(m.path)
+            if m.path.endswith(".gz") and not m.dest.endswith(".gz"):
+                data = gzip.decompress(data)
+            out[m.dest] = data
+    return out, version
 
 
 def _unpack(pkg: Package, tmp: Path, latest: bool) -> tuple[Reader, str]:

