@@ -14,9 +14,12 @@ a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval
   written for training in the words a reader would use (paraphrases, near misses, off-topic),
   asked of the article alone and of the 20 articles.
 - "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
-  installed Python packages and of Debian packages' /usr/share/doc, and news-like reports
-  written for training (eval/training/corpus/), each set asked of its own small corpus.
-  Every file is checked against its sha256, so a changed file stops the run.
+  installed Python packages and of Debian packages' /usr/share/doc, a news-like report
+  written for training (eval/training/corpus/), and manuals in HTML (aptitude), Markdown
+  (pip) and PDF (Auto Multiple Choice) downloaded from pinned Debian and PyPI packages
+  (`apt-get download` needs the package lists: `apt-get update` once), each set asked of its
+  own small corpus. Every file is checked against its sha256, so a changed file stops the
+  run. The figures of each set are printed and stored ("written_docs_sets").
 
 Written rows weigh `--written-weight` times a SQuAD row.
 
@@ -46,7 +49,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
@@ -208,6 +211,7 @@ class Item:
     right: bool
     disagreement: bool
     weight: float = 1.0
+    questions: str = ""         # the eval/training file of a written question
 
     @property
     def written(self) -> bool:
@@ -295,8 +299,9 @@ def gather(squad: Path, work: Path, options: QueryOptions, written_weight: float
         mine = load_questions(WRITTEN / file)
         # Each docs set goes with a SQuAD article of its own fold.
         group = {q.id: names[(2 * n + 1) % len(names)] for q in mine}
-        items += collect(index(f"docs-{Path(file).stem}"), mine, "written-docs", options, group,
-                         weight=written_weight)
+        docs = collect(index(f"docs-{Path(file).stem}"), mine, "written-docs", options, group,
+                       weight=written_weight)
+        items += [replace(it, questions=file) for it in docs]
     return items, names
 
 
@@ -369,10 +374,9 @@ def train(items: Sequence[Item], precision: float, written_precision: float
                        {"squad_threshold": round(squad_only, 4)}), conf
 
 
-def summary(items: Sequence[Item], conf: np.ndarray, threshold: float, source: str
+def summary(items: Sequence[Item], conf: np.ndarray, threshold: float, rows: np.ndarray
             ) -> dict[str, Any]:
-    """Out-of-fold figures of one training source at the chosen threshold."""
-    rows = np.array([it.source == source for it in items])
+    """Out-of-fold figures of the training questions `rows` (a mask) at the chosen threshold."""
     ans = np.array([it.answerable for it in items])
     right = np.array([it.right for it in items])
     abstain = conf < threshold
@@ -416,8 +420,12 @@ def main() -> None:
             "written_precision": args.written_precision,
             "data": (f"SQuAD 2.0 dev, the {len(names)} articles before {SPLIT!r}; "
                      f"eval/training/*.jsonl (weight {args.written_weight:g})"),
-            "out_of_fold": {src: summary(items, conf, model.abstain_below, src)
-                            for src in dict.fromkeys(it.source for it in items)}}
+            "out_of_fold": {src: summary(items, conf, model.abstain_below,
+                                         np.array([it.source == src for it in items]))
+                            for src in dict.fromkeys(it.source for it in items)},
+            "written_docs_sets": {f: summary(items, conf, model.abstain_below,
+                                             np.array([it.questions == f for it in items]))
+                                  for f in DOC_SETS}}
     data = {**model.to_dict(), "training": info}
     AnswerModel.from_dict(data)                          # the package can read what it wrote
     assert data["format"] == MODEL_FORMAT
@@ -425,6 +433,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
     print(json.dumps(info["out_of_fold"], indent=1), file=sys.stderr)
+    print(json.dumps(info["written_docs_sets"]), file=sys.stderr)
     print(f"threshold {model.abstain_below}; wrote {out} "
           f"({hashlib.sha256(out.read_bytes()).hexdigest()[:12]}) in "
           f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)

@@ -136,7 +136,7 @@ def test_calibration_refuses_a_decreasing_map_or_values_outside_zero_one() -> No
 # ---- the packaged model ------------------------------------------------------------------
 def test_the_packaged_model_loads_and_its_threshold_is_the_default() -> None:
     model = load_model()
-    assert 0.0 < model.abstain_below < 1.0
+    assert 0.0 <= model.abstain_below < 1.0      # 0: no threshold was precise enough
     assert QueryOptions().abstain_threshold == model.abstain_below
     assert model.calibration.y[0] >= 0.0 and model.calibration.y[-1] <= 1.0
     data = json.loads(model_path().read_text(encoding="utf-8"))

@@ -25,6 +25,10 @@ from citeqa.answer_types import expected_type, lowercase_words, offers
     ("Which year did the price of oil drop?", "date"),
     ("Why did OPEC raise the price of oil?", None),
     ("What does LGM stands for?", "acronym"),
+    # A program's "cost" is no price: money only for "the cost of", "what did it cost?".
+    ("What is the total cost of attendance?", "money"),
+    ("What did the bridge cost?", "money"),
+    ("What default safety cost level applies to removals?", None),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind
@@ -80,3 +84,12 @@ def test_acronyms_are_not_names() -> None:
     common = lowercase_words(["the talks"])
     assert not offers("name", question, "The UK and Japan discussed ISIL.", common)
     assert offers("name", question, "The UK met Defence Minister Gen Nakatani.", common)
+
+
+def test_a_name_in_technical_writing_may_be_an_identifier() -> None:
+    question = "What was full-upgrade originally named?"
+    common = lowercase_words(["this command, the rest"])
+    assert offers("name", question, "This command was originally named dist-upgrade.", common)
+    assert offers("name", question, "It reads pip.conf first.", common)
+    assert not offers("name", question, "This command was renamed long ago.", common)
+    assert not offers("name", question, "The full-upgrade command was renamed.", common)  # asked

@@ -30,6 +30,8 @@ _ERA = re.compile(r"\b1\d{2}0s\b|\b20\d0s\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|se
                   r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
                   r"twentieth|twenty-first)[\s-]+century\b", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
+# A name in technical writing: a word joined by "-", "_", "." or "::" ("dist-upgrade", "pip.conf").
+_IDENTIFIER = re.compile(r"(?<![\w.-])[A-Za-z]\w*(?:(?:-|_|\.|::)\w+)+(?![\w-])")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
 _ACRONYM_Q = re.compile(r"\b([A-Z][A-Z0-9-]{1,})\s+stands?\s+for\b")
 _PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
@@ -54,8 +56,10 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\bstands?\s+for\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:year|date|day|month|time)\b|"
                         r"\bon\s+what\s+date\b|\bin\s+what\s+(?:year|month)\b", re.I)),
-    ("money", re.compile(rf"\b(?:cost|price|worth|budget)\b|\bhow\s+much\b.*\b(?:{_MONEY_WORDS})\b",
-                         re.I)),
+    # "the price of oil", "what did it cost?"; not "the safety cost level" of a program.
+    ("money", re.compile(rf"\b(?:cost|price|worth|budget)\s+(?:of|for|to)\b|"
+                         rf"\b(?:cost|price|worth|budget)\s*\?|"
+                         rf"\bhow\s+much\b.*\b(?:{_MONEY_WORDS})\b", re.I)),
     ("quantity", re.compile(r"\bhow\s+(?:many|much|tall|high|long|far|old|big|large|heavy)\b|"
                             r"\bnumber\s+of\b|\bpopulation\b|\bpercentage\b", re.I)),
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:what|which)\s+is\s+the\s+name\b|"
@@ -101,7 +105,8 @@ def offers(kind: str | None, question: str, sentence: str,
                     or re.search(r"\b(?:last|next|this)\s+(?:year|month|week)\b|\btoday\b",
                                  sentence, re.I) and "today" not in asked)
     return any(w.lower() not in common and not w.isupper()
-               for w in _new(_CAPITALISED.findall(sentence), asked))
+               for w in _new(_CAPITALISED.findall(sentence), asked)) or \
+        bool(_new(_IDENTIFIER.findall(sentence), asked))
 
 
 def dissent_kind(question: str) -> str | None:

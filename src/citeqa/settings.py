@@ -109,7 +109,7 @@ class QueryOptions:
     # Abstain when the answer's confidence (the calibrated probability that it is right) is
     # below this: the threshold `eval/train_answer_model.py` chose for abstention precision
     # on its training questions, stored with the model. 0 or less: only the hand-set gates.
-    abstain_threshold: float = 0.0376
+    abstain_threshold: float = 0.0
     type_window: float = 0.1
 
     def __post_init__(self) -> None:
