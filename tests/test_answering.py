@@ -198,3 +198,23 @@ def test_the_model_only_withholds_answers_that_passed_the_gates() -> None:
     refused = decide("Who painted the Sistine Chapel?", hits, sentences, scored, options, off,
                      stats, _model(10.0))
     assert (refused.refused, refused.confidence) == ("off-topic", 0.0)
+
+
+def test_a_lead_in_that_ends_in_a_colon_is_followed_by_what_it_introduces() -> None:
+    text = ("Instead of setup.py develop, use:\n$ pip install -e .\nIt is quicker.\nIt is safer."
+            "\nIt is newer.")
+    a, b = _hit(0, text), _hit(1, "Other tools exist.")
+    spans = [(0, 33), (34, 52), (53, 67), (68, 80), (81, 93)]
+    sentences = [Sentence(a, s, e, text[s:e], row) for row, (s, e) in enumerate(spans)]
+    sentences.append(Sentence(b, 0, 18, b.text, 5))
+    question = "What should I use instead of setup.py develop?"
+    scored = _scored(question, sentences, [0.9, 0.3, 0.2, 0.2, 0.2, 0.7])
+    d = decide(question, [a, b], sentences, scored, QueryOptions(sentence_margin=0.25))
+    # The lead-in, then at most three sentences after it in its passage, then the close second.
+    assert d.chosen == [0, 1, 2, 3, 5]
+    answer = compose(question, [a, b], sentences, scored, QueryOptions(), d)
+    assert answer.text.startswith("Instead of setup.py develop, use: [1] $ pip install -e . [2]")
+    assert [c.quote for c in answer.citations][:2] == [text[0:33], text[34:52]]
+    # A sentence that does not end in a colon is not followed.
+    plain = _scored(question, sentences, [0.2, 0.9, 0.3, 0.2, 0.2, 0.1])
+    assert decide(question, [a, b], sentences, plain, QueryOptions()).chosen == [1]

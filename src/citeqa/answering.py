@@ -151,6 +151,29 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
             if scores[i] >= best - config.sentence_margin]
 
 
+LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a colon
+
+
+def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> list[int]:
+    """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
+    location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
+    what it introduces (a command, a list) is the answer, not the lead-in."""
+    at = {(s.hit.chunk_id, s.row): i for i, s in enumerate(sentences)}
+    out: list[int] = []
+    for i in chosen:
+        if i in out:
+            continue
+        out.append(i)
+        if not sentences[i].text.rstrip().endswith(":"):
+            continue
+        for k in range(1, LEAD_IN_FOLLOWERS + 1):
+            j = at.get((sentences[i].hit.chunk_id, sentences[i].row + k))
+            if j is None or j in out:
+                break
+            out.append(j)
+    return out
+
+
 MAX_VALUES = 3       # a side of a disagreement gives at most this many answers of the kind
 SIDE_COVERAGE = 0.6  # ... and, with its neighbours, holds this weighted share of the question
 DISSENT_MARGIN = 0.25  # ... and scores within this of the best (flags 1.8% of SQuAD A-J)
@@ -225,7 +248,7 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
            model: AnswerModel | None = None) -> Decision:
     """The hand-set gates, then (given the question's terms, the index's term statistics and
     a model) the disagreement check and the answer model's calibrated confidence."""
-    chosen = choose(scored, config)
+    chosen = follow_lead_ins(choose(scored, config), sentences)
     if not chosen:
         return Decision([], 0.0, refused="gate")
     if q is None or stats is None or model is None or scored.cosine is None \
