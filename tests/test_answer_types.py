@@ -95,3 +95,12 @@ def test_a_name_in_technical_writing_may_be_an_identifier() -> None:
     assert not offers("name", question, "The full-upgrade command was renamed.", common)  # asked
     # "Who" asks for a person or a body, which no identifier is.
     assert not offers("name", "Who wrote sed?", "sed-4.9 is the current release.", common)
+
+
+def test_a_name_given_after_called_or_known_as_may_be_lower_case() -> None:
+    question = "What is another name for shore power?"
+    common = lowercase_words(["it is shore power that lets a docked ship switch off"])
+    assert offers("name", question, "Shore power, also called cold ironing, is cheap.", common)
+    assert offers("name", question, "Shore power is known as cold ironing.", common)
+    assert not offers("name", question, "Shore power lets a docked ship switch off.", common)
+    assert not offers("name", question, "It is called shore power.", common)   # the asked name
