@@ -98,6 +98,13 @@ def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:
     assert choose(Scored(np.array([0.9, 0.7]), np.array([False, True]), "date"), options) == []
 
 
+def test_an_acronyms_expansion_is_an_answer_below_the_score_floor() -> None:
+    options = QueryOptions()
+    assert choose(Scored(np.array([0.58, 0.2]), np.array([True, False]), "acronym"), options) == [0]
+    assert choose(Scored(np.array([0.58, 0.2]), np.array([False, False]), "acronym"), options) == []
+    assert choose(Scored(np.array([0.58, 0.2]), np.array([True, True]), "date"), options) == []
+
+
 def test_compose_cites_each_chosen_sentence_exactly_best_first() -> None:
     hits, sentences = _sentences()
     scored = Scored(np.array([0.7, 0.65, 0.9]), np.array([True, True, True]), None)

@@ -136,13 +136,16 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
 
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
     """The best sentence and those within `sentence_margin` of it, best first; empty when the
-    best is below MIN_SCORE or no sentence near it offers the asked-for kind."""
+    best is below MIN_SCORE (unless it expands the acronym asked about) or no sentence near it
+    offers the asked-for kind."""
     scores = scored.scores
     if not len(scores):
         return []
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
     best = scores[order[0]]
-    if best < MIN_SCORE:
+    # An acronym's expansion, "Branch/Call/Jump (BCJ)", answers "what does BCJ stand for?"
+    # however little the two have in common: the score floor does not apply to it.
+    if best < MIN_SCORE and not (scored.kind == "acronym" and scored.offers[order[0]]):
         return []
     near = [i for i in order if scores[i] >= best - config.type_window]
     if scored.kind is not None and not any(scored.offers[i] for i in near):
