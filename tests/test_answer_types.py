@@ -25,10 +25,10 @@ from citeqa.answer_types import expected_type, lowercase_words, offers
     ("Which year did the price of oil drop?", "date"),
     ("Why did OPEC raise the price of oil?", None),
     ("What does LGM stands for?", "acronym"),
-    # A program's "cost" is no price: money only for "the cost of", "what did it cost?".
+    # A program's "cost" is no price: money only for "the cost of", "how much … cost".
     ("What is the total cost of attendance?", "money"),
-    ("What did the bridge cost?", "money"),
     ("What default safety cost level applies to removals?", None),
+    ("With the cost 2*removals, what does a solution with four removals cost?", None),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind

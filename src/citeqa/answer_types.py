@@ -60,9 +60,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\bstands?\s+for\b", re.I)),
     ("date", re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:year|date|day|month|time)\b|"
                         r"\bon\s+what\s+date\b|\bin\s+what\s+(?:year|month)\b", re.I)),
-    # "the price of oil", "what did it cost?"; not "the safety cost level" of a program.
+    # "the price of oil", "how much did it cost?"; not "the safety cost level" of a program.
     ("money", re.compile(rf"\b(?:cost|price|worth|budget)\s+(?:of|for|to)\b|"
-                         rf"\b(?:cost|price|worth|budget)\s*\?|"
                          rf"\bhow\s+much\b.*\b(?:{_MONEY_WORDS})\b", re.I)),
     ("quantity", re.compile(r"\bhow\s+(?:many|much|tall|high|long|far|old|big|large|heavy)\b|"
                             r"\bnumber\s+of\b|\bpopulation\b|\bpercentage\b", re.I)),
