@@ -161,7 +161,6 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
     what it introduces (a command, a list) is the answer, not the lead-in."""
-    at = {(s.hit.chunk_id, s.row): i for i, s in enumerate(sentences)}
     out: list[int] = []
     for i in chosen:
         if i in out:
@@ -169,12 +168,17 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
             continue
-        for k in range(1, LEAD_IN_FOLLOWERS + 1):
-            j = at.get((sentences[i].hit.chunk_id, sentences[i].row + k))
-            if j is None or j in out:
+        for j in range(i + 1, min(i + 1 + LEAD_IN_FOLLOWERS, len(sentences))):
+            if not _next_in_passage(sentences[j - 1], sentences[j]) or j in out:
                 break
             out.append(j)
     return out
+
+
+def _next_in_passage(a: Sentence, b: Sentence) -> bool:
+    """`b` is the sentence right after `a` in the same passage (`candidate_sentences` lists
+    each passage's sentences in order, so such a pair is adjacent in the candidates)."""
+    return a.hit.chunk_id == b.hit.chunk_id and b.row - a.row == 1
 
 
 MAX_VALUES = 3       # a side of a disagreement gives at most this many answers of the kind
@@ -186,8 +190,7 @@ def neighbours(sentences: Sequence[Sentence]) -> list[list[int]]:
     """Per candidate, the candidates just before and after it in the same passage."""
     out: list[list[int]] = [[] for _ in sentences]
     for i in range(1, len(sentences)):
-        a, b = sentences[i - 1], sentences[i]
-        if a.hit.chunk_id == b.hit.chunk_id and b.row - a.row == 1:
+        if _next_in_passage(sentences[i - 1], sentences[i]):
             out[i].append(i - 1)
             out[i - 1].append(i)
     return out

@@ -86,8 +86,7 @@ class OnnxEncoder:
         if workers <= 1:
             return None
         if self._pool is None or self._pool_size != workers:
-            if self._pool is not None:
-                self._pool.shutdown()
+            self.close()
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="citeqa-embed")
             self._pool_size = workers
         return self._pool
