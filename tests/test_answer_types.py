@@ -93,8 +93,6 @@ def test_a_name_in_technical_writing_may_be_an_identifier() -> None:
     assert offers("name", question, "It reads pip.conf first.", common)
     assert not offers("name", question, "This command was renamed long ago.", common)
     assert not offers("name", question, "The full-upgrade command was renamed.", common)  # asked
-    # "Who" asks for a person or a body, which no identifier is.
-    assert not offers("name", "Who wrote sed?", "sed-4.9 is the current release.", common)
 
 
 def test_a_name_given_after_called_or_known_as_may_be_lower_case() -> None:

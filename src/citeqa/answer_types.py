@@ -32,8 +32,8 @@ _ERA = re.compile(r"\b1\d{2}0s\b|\b20\d0s\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|se
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]")
 # A name in technical writing: a word joined by "-", "_", "." or "::" ("dist-upgrade", "pip.conf").
 _IDENTIFIER = re.compile(r"(?<![\w.-])[A-Za-z]\w*(?:(?:-|_|\.|::)\w+)+(?![\w-])")
-_ASKS_NAME = re.compile(r"\b(?:named?|names|called)\b", re.I)   # not "who": a person is no identifier
-# A name given in lower case: "shore power, also called cold ironing".
+_ASKS_NAME = re.compile(r"\b(?:named?|names|called)\b", re.I)
+# A name given in lower case when a name is asked for: "shore power, also called cold ironing".
 _ALIAS = re.compile(r"\b(?:called|known\s+as|referred\s+to\s+as|named|nicknamed|dubbed|"
                     r"a\.?k\.?a\.?)\s+[\"“']?([\w’'-]+)", re.I)
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
@@ -109,8 +109,8 @@ def offers(kind: str | None, question: str, sentence: str,
                                  sentence, re.I) and "today" not in asked)
     return any(w.lower() not in common and not w.isupper()
                for w in _new(_CAPITALISED.findall(sentence), asked)) or \
-        bool(_ASKS_NAME.search(question)
-             and _new(_IDENTIFIER.findall(sentence) + _ALIAS.findall(sentence), asked))
+        bool(_new(_IDENTIFIER.findall(sentence), asked)) or \
+        bool(_ASKS_NAME.search(question) and _new(_ALIAS.findall(sentence), asked))
 
 
 def dissent_kind(question: str) -> str | None:
