@@ -79,6 +79,25 @@ def test_no_op_rebuild(seed_corpus: Path, seed_index_dir: Path) -> None:
     assert (seed_index_dir / "manifest.json").read_bytes() == before
 
 
+def test_a_refresh_embeds_only_the_new_chunks(tmp_path: Path) -> None:
+    # Chunks of files with word names and headings are embedded with a context line ("ships
+    # guide > Harbours"); a refresh must find their old vectors all the same.
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "ships_guide.md").write_text(
+        "# Harbours\n\nThe harbour at Kobe has four piers.\n\n# Docks\n\nDry docks hold "
+        "two ships.\n", encoding="utf-8")
+    (corpus / "crew notes.txt").write_text("The crew sails at dawn.\n", encoding="utf-8")
+    first = citeqa.Index.build(corpus, index_dir)
+    assert first.report is not None and first.report.embedded == first.report.chunks
+    (corpus / "weather.txt").write_text("Storms close the harbour in winter.\n",
+                                        encoding="utf-8")
+    again = citeqa.Index.build(corpus, index_dir)
+    assert again.report is not None
+    assert again.report.reused == first.report.chunks
+    assert again.report.embedded == again.report.chunks - first.report.chunks
+
+
 def test_stale_index_is_detected(tmp_path: Path, seed_corpus: Path, seed_index_dir: Path) -> None:
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(seed_corpus, corpus)

@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from . import store
+from .context import context_line
 from .errors import CiteqaError
 from .pipeline import Prepared, chunk_key
+from .settings import BuildSettings
 
 SENTENCE_VECTORS = "chunk-pooled"  # how sentence vectors are made (recorded in the manifest)
 
@@ -30,15 +32,21 @@ class Reuse:
         manifest, gen = old
         try:
             tables = store.load_tables(gen, int(manifest["chunk_count"]))
+            sources = store.load_sources(gen, manifest)
             self._vectors = faiss.read_index(str(gen / "vectors.faiss"), faiss.IO_FLAG_MMAP_IFC)
         except (CiteqaError, RuntimeError):
             return
         self._tables = tables
+        # The key holds the context line the old chunk was embedded with, if its build used one.
+        with_context = BuildSettings.from_dict(manifest["settings"]).chunk_context
         ptr, spans = tables.sent_ptr, tables.sent_spans
         for i in range(tables.n_chunks):
             start = int(tables.chunk_meta[i, 1])
             rel = [(int(s) - start, int(e) - start) for s, e in spans[int(ptr[i]):int(ptr[i + 1])]]
-            self.rows.setdefault(chunk_key(tables.text(i), rel), i)
+            context = (context_line(sources[int(tables.chunk_meta[i, 0])],
+                                    tables.section(int(tables.chunk_loc[i, 1])))
+                       if with_context else "")
+            self.rows.setdefault(chunk_key(tables.text(i), rel, context), i)
 
     def keys(self) -> frozenset[bytes]:
         return frozenset(self.rows)
