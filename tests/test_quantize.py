@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from index_tools import stored
 
-from citeqa import BuildSettings
+from citeqa import BuildSettings, Index
 from citeqa.building import build
 from citeqa.exports import find, model_key
 from citeqa.quantize import MIN_COSINE
@@ -96,6 +96,14 @@ def test_an_int8_index_is_close_to_the_float_one_and_a_switch_reembeds(
     assert manifest["settings"]["encoder_precision"] == "float32"
     assert "precision" not in manifest["model"]
     assert (again[:len(texts)] * want).sum(axis=1).min() >= 0.9999
+
+    # Refreshed through the API without settings: the index keeps its own (float32), so only
+    # the new file is embedded.
+    (corpus / "zz_more.txt").write_text("The shipyard builds patrol boats.\n", encoding="utf-8")
+    kept = Index.build(corpus, path)
+    assert kept.settings.encoder_precision == "float32"
+    assert kept.report is not None and kept.report.embedded == 1
+    assert kept.report.reused == back.chunks
 
 
 def test_the_cache_finds_only_its_own_precision(tmp_path: Path) -> None:

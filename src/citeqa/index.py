@@ -52,14 +52,15 @@ class Index:
     def build(cls, corpus: str | Path = "seeds", index_dir: str | Path = "index",
               settings: BuildSettings | None = None, *, force: bool = False,
               progress: bool = False, options: QueryOptions | None = None) -> Index:
-        """Build (or refresh, when the corpus or build settings changed) and open the index."""
+        """Build (or refresh, when the corpus or build settings changed) and open the index.
+        Without `settings`, an existing index keeps the settings it was built with."""
         _check_path("corpus", corpus)
         _check_path("index_dir", index_dir)
         _check_type("settings", settings, BuildSettings)
         from .building import build
 
-        report = build(Path(corpus), Path(index_dir), settings or BuildSettings(), force=force,
-                       progress=progress)
+        settings = settings or store.saved_settings(Path(index_dir)) or BuildSettings()
+        report = build(Path(corpus), Path(index_dir), settings, force=force, progress=progress)
         index = cls.open(index_dir, options)
         index.report = report
         return index

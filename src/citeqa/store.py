@@ -244,6 +244,15 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def saved_settings(index_dir: Path) -> BuildSettings | None:
+    """The build settings an existing index was made with, or None when there is no readable
+    index: a refresh keeps them unless it is told otherwise."""
+    try:
+        return BuildSettings.from_dict(read_manifest(index_dir)["settings"])
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
+
+
 def manifest_problem(manifest: dict[str, Any]) -> str | None:
     """What is wrong with a manifest's fields (missing or of the wrong type), or None."""
     for key in REQUIRED:
