@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import indexdir
-from .errors import IndexCorruptError, IndexFolderError, IndexNotFoundError
+from .errors import CiteqaError, IndexCorruptError, IndexFolderError, IndexNotFoundError
 from .fileio import fsync_path, sha256_file, write_json_atomic
 from .settings import BuildSettings
 
@@ -249,7 +249,7 @@ def saved_settings(index_dir: Path) -> BuildSettings | None:
     index: a refresh keeps them unless it is told otherwise."""
     try:
         return BuildSettings.from_dict(read_manifest(index_dir)["settings"])
-    except (IndexNotFoundError, IndexCorruptError):
+    except (CiteqaError, TypeError, ValueError):
         return None
 
 

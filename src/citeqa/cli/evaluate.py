@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import report
-from ..errors import CiteqaError, QuestionSetError
+from ..errors import QuestionSetError
 from ..evaluation import (
     EvalResult,
     Question,
@@ -22,8 +22,8 @@ from ..evaluation import (
     summarise,
 )
 from ..index import Index
-from ..settings import BuildSettings, QueryOptions
-from ..store import claim, read_manifest
+from ..settings import QueryOptions
+from ..store import claim
 from .options import query_overrides
 from .output import note
 
@@ -81,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if not questions:
             raise QuestionSetError(f"no question of {p.questions} is about the first "
                                    f"{p.limit_docs} documents; raise --limit-docs")
-    index = Index.build(corpus, p.index, _stored_settings(p.index), progress=not quiet,
-                        options=options)
+    index = Index.build(corpus, p.index, progress=not quiet, options=options)
     if index.report is not None and not args.quiet:
         for notice in index.report.notices:
             note(str(notice))
@@ -96,14 +95,6 @@ def run(args: argparse.Namespace) -> int:
         print(report.markdown(result, p.set_name, data["run"]), end="")
         print(f"\nwrote {p.out / p.set_name}.json, .md, .png and -confidence.png", file=sys.stderr)
     return 0
-
-
-def _stored_settings(index_dir: Path) -> BuildSettings | None:
-    """The settings an existing index was built with, so `eval` refreshes it alike."""
-    try:
-        return BuildSettings.from_dict(read_manifest(index_dir)["settings"])
-    except (CiteqaError, TypeError, ValueError):
-        return None
 
 
 def _evaluate_with_bar(index: Index, questions: list[Question], p: Plan,
