@@ -588,7 +588,9 @@ def test_print_helper_shows_the_extracted_text(tmp_path: Path) -> None:
     ("a.htm", b"x", "html"), ("a.xhtml", b"x", "html"), ("a.pdf", b"x", "pdf"), ("a.docx", b"x", "docx"),
     ("README", b"Read me first.\n", "text"), ("ChangeLog", "Caf\xe9\n".encode("latin-1"), "text"),
     ("Release 2.0", b"Notes.\n", "text"), ("README", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
-    ("AUTHORS", bytes(range(1, 32)) * 10, None), ("a.png", b"text", None), ("a.py", b"x = 1", None)])
+    ("AUTHORS", bytes(range(1, 32)) * 10, None), ("a.png", b"text", None), ("a.py", b"x = 1", None),
+    ("README.Debian", b"Notes for Debian.\n", "text"), ("changelog.Debian", b"Fixed.\n", "text"),
+    ("NEWS.source", b"\x7fELF\x02\x01", None), ("notes.Debian", b"Notes.\n", None)])
 def test_detect_format(name: str, data: bytes, fmt: str | None) -> None:
     assert detect_format(name, data) == fmt
 
@@ -639,6 +641,32 @@ def test_corpus_of_every_format(tmp_path: Path) -> None:
                                          "install.md", "manual.pdf", "page.html", "secret.pdf"]
     assert by_source["handbook.docx"].title == "Harbour Handbook"
     assert by_source["handbook.rst"].title == "Handbook"
+
+
+def test_gzip_compressed_documents_are_read_through(tmp_path: Path) -> None:
+    import gzip
+    import hashlib
+
+    news = "Release 2.1\n\nThe quay now opens at dawn. Ferries dock at the north pier.\n"
+    (tmp_path / "NEWS.gz").write_bytes(gzip.compress(news[:30].encode()) +
+                                       gzip.compress(news[30:].encode()))     # two members
+    (tmp_path / "guide.md.gz").write_bytes(gzip.compress(MARKDOWN.encode()))
+    (tmp_path / "changelog.Debian.gz").write_bytes(gzip.compress(b"harbour (1.0-1) unstable\n"))
+    (tmp_path / "site.tar.gz").write_bytes(gzip.compress(b"not read"))
+    (tmp_path / "logo.gz").write_bytes(gzip.compress(b"\x89PNG\r\n\x1a\n" + bytes(64)))
+    (tmp_path / "cut.txt.gz").write_bytes(gzip.compress(news.encode())[:-12])
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"a" * 3_000_001))
+    docs, notices = load_documents(tmp_path, max_bytes=3_000_000)
+    by_source = {d.source: d for d in docs}
+    assert sorted(by_source) == ["NEWS.gz", "changelog.Debian.gz", "guide.md.gz"]
+    assert by_source["NEWS.gz"].text == news and by_source["NEWS.gz"].format == "text"
+    assert by_source["NEWS.gz"].sha256 == hashlib.sha256((tmp_path / "NEWS.gz").read_bytes()).hexdigest()
+    assert by_source["guide.md.gz"].format == "markdown" and by_source["guide.md.gz"].title == "Install"
+    assert {n.source: n.message for n in notices} == {
+        "site.tar.gz": "skipped: not a supported format (.tar.gz)",
+        "logo.gz": "skipped: not a supported format (binary content)",
+        "cut.txt.gz": "skipped: truncated gzip data",
+        "bomb.txt.gz": "skipped: decompresses to over the 3 MB limit"}
 
 
 def test_pdf_text_is_the_same_in_every_process(tmp_path: Path) -> None:

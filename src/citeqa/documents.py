@@ -6,16 +6,18 @@ Each file is read by the parser of its format (citeqa.parsing): its text, its bl
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import os
 import re
 import stat
+import zlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from .errors import CorpusError
 from .parsing import FORMATS, Block, Parsed, ParseError, decode_text, detect_format, heading_title, parse
-from .parsing.detect import SNIFF_BYTES, needs_content_check
+from .parsing.detect import GZIP, SNIFF_BYTES, compressed, needs_content_check
 from .walk import is_index_folder, walk
 
 SUFFIXES = tuple(FORMATS)
@@ -140,20 +142,25 @@ def unsupported(folder: str, name: str) -> str | None:
 
 def _unsupported(path: Path) -> str | None:
     """Why citeqa does not read `path`, or None when it does: by its suffix, and for a name
-    without one (README, NEWS) by its first bytes. Only regular files are opened here."""
-    if path.suffix.lower() in FORMATS:
+    without one (README, NEWS) by its first bytes. A gzip-compressed file (NEWS.gz) goes by
+    the name and bytes it holds. Only regular files are opened here."""
+    gz = compressed(path.name)
+    name = path.name[:-len(GZIP)] if gz else path.name
+    suffix = PurePath(name).suffix.lower()
+    if suffix in FORMATS:
         return None
-    if not needs_content_check(path.name):
-        return f"not a supported format ({path.suffix.lower()})"
+    if not needs_content_check(name):
+        return f"not a supported format ({suffix}{GZIP if gz else ''})"
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return None  # read_document says what it is
-        with path.open("rb") as f:
+        with (gzip.open if gz else open)(path, "rb") as f:
             head = f.read(SNIFF_BYTES)
-    except OSError:
+    except (OSError, EOFError, zlib.error):
         return None  # read_document reports the error
-    if detect_format(path.name, head) is None:
-        return "not a supported format (binary content, no file name extension)"
+    if detect_format(name, head) is None:
+        return ("not a supported format (binary content)" if gz or suffix else
+                "not a supported format (binary content, no file name extension)")
     return None
 
 

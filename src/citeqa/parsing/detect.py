@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import zlib
 from pathlib import PurePath
 
 from .structure import ParseError
@@ -20,10 +21,18 @@ _BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b
                  b"RIFF", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"\xd0\xcf\x11\xe0")
 
 
+# Names of documentation files that keep a suffix of their own: README.Debian, NEWS.Debian,
+# changelog.Debian, README.source (as /usr/share/doc holds them); read as text by content.
+DOC_NAMES = frozenset("readme news changes changelog history install authors thanks todo "
+                      "copying copyright license licence notice contributing faq bugs hacking "
+                      "credits overview upgrading".split())
+GZIP = ".gz"    # a gzip-compressed file is read as the file its name has without ".gz"
+
+
 def detect_format(name: str, data: bytes) -> str | None:
     """The format of a file ("text", "markdown", "rst", "html", "pdf", "docx"), or None for a
-    file citeqa does not read. Files without a suffix (README, NEWS, ChangeLog) are text when
-    their first bytes decode as text."""
+    file citeqa does not read. Files without a suffix (README, NEWS, ChangeLog) or with a
+    documentation name (README.Debian) are text when their first bytes decode as text."""
     suffix = PurePath(name).suffix.lower()
     if suffix in FORMATS:
         return FORMATS[suffix]
@@ -34,9 +43,34 @@ def detect_format(name: str, data: bytes) -> str | None:
 
 def needs_content_check(name: str) -> bool:
     """Whether a file's format can only be told from its content: a name without a file
-    type suffix (README, ChangeLog, `Release 2.0`)."""
+    type suffix (README, ChangeLog, `Release 2.0`) or a documentation name with one
+    (README.Debian, changelog.Debian)."""
     suffix = PurePath(name).suffix.lower()
-    return not suffix or not _is_file_type(suffix)
+    return (not suffix or not _is_file_type(suffix)
+            or PurePath(name).name.split(".", 1)[0].lower() in DOC_NAMES)
+
+
+def compressed(name: str) -> bool:
+    """Whether `name` is a gzip-compressed file that citeqa reads through (NEWS.gz)."""
+    return name.lower().endswith(GZIP) and len(PurePath(name).name) > len(GZIP)
+
+
+def gunzip(data: bytes, max_bytes: int) -> bytes:
+    """The content of gzip data (every member), at most `max_bytes` of it: ParseError for
+    damaged data or more content than that, which is found without inflating the rest."""
+    out = bytearray()
+    while data:
+        inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            out += inflate.decompress(data, max_bytes + 1 - len(out))
+        except zlib.error as err:
+            raise ParseError(f"damaged gzip data ({err})") from None
+        if len(out) > max_bytes:
+            raise ParseError(f"decompresses to over the {max_bytes / 1e6:.0f} MB limit")
+        if not inflate.eof:
+            raise ParseError("truncated gzip data")
+        data = inflate.unused_data.lstrip(b"\0")   # members follow; trailing zeros pad tapes
+    return bytes(out)
 
 
 def _is_file_type(suffix: str) -> bool:
