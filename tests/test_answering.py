@@ -91,6 +91,17 @@ def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_f
     assert choose(Scored(np.zeros(0), np.zeros(0, dtype=bool), None), options) == []
 
 
+def test_the_same_sentence_from_two_files_is_chosen_once() -> None:
+    # A NEWS entry copied into the changelog: the second copy gives way to the next sentence.
+    texts = ["Version 5.2 adds a loadable builtin for sleep.",
+             "Version 5.2 adds a loadable builtin for sleep.",
+             "Loadable builtins are installed with the bash-builtins package."]
+    tokens = tuple(frozenset(TOKENIZE(t)) for t in texts)
+    scored = Scored(np.array([0.9, 0.9, 0.8]), np.array([True, True, True]), None,
+                    tokens=tokens)
+    assert choose(scored, QueryOptions(sentence_margin=0.25, answer_sentences=2)) == [0, 2]
+
+
 def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:
     options = QueryOptions(type_window=0.1)
     assert choose(Scored(np.array([0.9, 0.85]), np.array([False, False]), "date"), options) == []

@@ -135,9 +135,9 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
 
 
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
-    """The best sentence and those within `sentence_margin` of it, best first; empty when the
-    best is below MIN_SCORE (unless it expands the acronym asked about) or no sentence near it
-    offers the asked-for kind."""
+    """The best sentence and those within `sentence_margin` of it, best first, each wording
+    once; empty when the best is below MIN_SCORE (unless it expands the acronym asked about)
+    or no sentence near it offers the asked-for kind."""
     scores = scored.scores
     if not len(scores):
         return []
@@ -150,8 +150,16 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
     near = [i for i in order if scores[i] >= best - config.type_window]
     if scored.kind is not None and not any(scored.offers[i] for i in near):
         return []
-    return [i for i in order[:config.answer_sentences]
-            if scores[i] >= best - config.sentence_margin]
+    picked: list[int] = []
+    for i in order:
+        if len(picked) == config.answer_sentences or scores[i] < best - config.sentence_margin:
+            break
+        # The same sentence again (a NEWS entry copied into the changelog) adds nothing.
+        if scored.tokens and scored.tokens[i] and any(scored.tokens[i] == scored.tokens[j]
+                                                      for j in picked):
+            continue
+        picked.append(i)
+    return picked
 
 
 LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a colon
