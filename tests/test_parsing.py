@@ -559,6 +559,8 @@ def test_docx_that_is_no_zip_or_a_zip_bomb_is_refused_quickly() -> None:
     ("a < b and c > d", "a < b and c > d"),
     ("The [1] reference [label][ref] here", "The [1] reference label here"),
     ("  spaced\t out \n\n text  ", "spaced out text"),
+    ("an optionally-\n   configured feature", "an optionally-configured feature"),
+    ("a dash -\nthen more, and 2-\nthree", "a dash - then more, and 2- three"),
 ])
 def test_plain_text_golden(raw: str, shown: str) -> None:
     assert plain_text(raw) == shown

@@ -29,6 +29,9 @@ _TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ 
 _PIPE_EDGE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
+# A line that ends in a hyphenated word's hyphen goes on with the word's next part:
+# "optionally-\nconfigured" reads "optionally-configured", not "optionally- configured".
+_WRAPPED_HYPHEN = re.compile(r"(?<=[^\W\d_]-)[ \t]*\r?\n[ \t>]*(?=[a-z])")
 _HOLD = "\ue000"          # private-use marks around held-back text (code, escapes)
 _HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
 
@@ -62,6 +65,7 @@ def plain_text(text: str) -> str:
         text = _STRONG.sub(r"\2", text)
         text = _EMPH.sub(r"\2", text)
     text = _STRIKE.sub(r"\1", text)
+    text = _WRAPPED_HYPHEN.sub("", text)
     text = _QUOTE.sub("", text)
     text = _HEADING.sub("", text)
     text = _TABLE_RULE.sub("", text)
