@@ -72,6 +72,8 @@ def test_an_answer_links_each_citation_to_its_highlighted_sentence(
     answer = ask(browser, base, MINISTER)
     assert answer.text == expected["text"] and "Nakatani" in answer.text
     assert not browser.find_element(By.ID, "abstained").is_displayed()
+    assert browser.find_element(By.ID, "confidence").text.startswith(
+        f"Confidence {expected['confidence']:.2f}: ")
     items = browser.find_elements(By.CSS_SELECTOR, "#citations li")
     assert len(items) == len(expected["citations"]) >= 1
     assert browser.find_element(By.ID, "citations-title").text == "Sources"
@@ -110,6 +112,7 @@ def test_an_abstention_shows_the_closest_passages(browser: Any, base: str,
     answer = ask(browser, base, question)
     assert answer.text == expected["text"]
     assert browser.find_element(By.ID, "abstained").is_displayed()
+    assert not browser.find_element(By.ID, "confidence").is_displayed()
     assert browser.find_element(By.ID, "citations-title").text == "Closest passages"
     items = browser.find_elements(By.CSS_SELECTOR, "#citations li")
     assert len(items) == len(expected["citations"]) >= 1

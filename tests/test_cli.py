@@ -48,6 +48,8 @@ def test_human_output_shows_answer_and_citations(seed_index_dir: Path,
     assert main(["ask", MINISTER, "--index", str(seed_index_dir)]) == 0
     out = capsys.readouterr().out
     assert "Nakatani" in out
+    data = _json(capsys, ["ask", MINISTER, "--index", str(seed_index_dir), "--json"])
+    assert f"(confidence {data['confidence']:.2f}: " in out
     cited = [line for line in out.splitlines() if line.startswith("[1] ")]
     assert cited and cited[0].startswith("[1] 000_481b1a0d08652fd3.txt:")
     line = cited[0].split(":")[1]

@@ -69,6 +69,9 @@ def show_answer(answer: Answer, as_json: bool, index: str = "DIR") -> None:
         print(f"(answered from an out-of-date index: run `citeqa index --index {index}` to "
               f"refresh it)")
     print(textwrap.fill(answer.text, 100))
+    if not answer.abstained:
+        print(f"(confidence {answer.confidence:.2f}: the estimated probability that this answer "
+              f"is right)")
     print()
     print("Closest passages:" if answer.abstained else "Sources:")
     for c in answer.citations:

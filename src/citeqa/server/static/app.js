@@ -85,6 +85,9 @@
     $("abstained").hidden = !answer.abstained;
     $("result").classList.toggle("is-abstention", Boolean(answer.abstained));
     $("citations-title").textContent = answer.abstained ? "Closest passages" : "Sources";
+    $("confidence").hidden = Boolean(answer.abstained);
+    $("confidence").textContent = "Confidence " + answer.confidence.toFixed(2) +
+      ": the estimated probability that this answer is right";
 
     const box = $("answer");
     box.replaceChildren();
