@@ -138,6 +138,17 @@ def test_plain_text_outline_news_and_numbered_questions() -> None:
     fix = block_holding(parsed, "north gate")
     assert parsed.text[fix.start:fix.end] == "The north gate no longer\n  sticks in winter."
     assert section_at(parsed, fix.start) == "Noteworthy changes in release 1.2 (2024-01-02) > Bug fixes"
+    paged = ("GNU harbour NEWS - User visible changes. 2024-05-06\n"
+             "Please send harbour bug reports to <bugs@harbour.example.org>\n\f\nversion 1.3 - Ann Smith, 2024-05-06\n\n"
+             "* Gates open earlier\n\nSee https://lists.example.org/harbour/msg00012.html\n\n"
+             "* The crane lifts more\n\f\nversion 1.2 - Ann Smith, 2024-01-02\n\n"
+             "* Mail bug reports to\n\nbugs@harbour.example.org\n\nThe tugs are faster.\n")
+    parsed = parse("NEWS", paged.encode(), MAX)
+    check_blocks(parsed)
+    assert [(b.level, parsed.text[b.start:b.end]) for b in parsed.blocks if b.kind == "heading"] == [
+        (1, "version 1.3 - Ann Smith, 2024-05-06"), (1, "version 1.2 - Ann Smith, 2024-01-02")]
+    assert section_at(parsed, parsed.text.index("The crane")) == "version 1.3 - Ann Smith, 2024-05-06"
+    assert section_at(parsed, parsed.text.index("The tugs")) == "version 1.2 - Ann Smith, 2024-01-02"
     faq = ("1. GENERAL INFORMATION\n\n1.1. How do I moor at the quay?\n\n"
            "   Tie up at the north quay\n   after dark.\n\n   # moor from the shell\n   moor --north\n")
     parsed = parse("faq.txt", faq.encode(), MAX)

@@ -3,7 +3,7 @@
 Paragraphs are runs of non-blank prose lines (a hard-wrapped paragraph is one block). Headings
 are lines underlined with ===/---, `#` lines, `*`/`**` lines in Emacs outline files (GNU
 NEWS), numbered titles ("1.2 Scope", "3. USAGE") and short unpunctuated lines standing alone
-between blank lines. Bullets and numbered items (with their wrapped lines) are list items;
+between blank lines (not a URL or e-mail address; any case at the top of a form-fed page). Bullets and numbered items (with their wrapped lines) are list items;
 lines indented four columns deeper than the body are code; lines with pipes or aligned
 column gaps are table rows."""
 
@@ -22,6 +22,7 @@ _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+\S")
 _OUTLINE_MODE = re.compile(r"-\*-.*\b(?:mode:\s*)?outline\b.*-\*-", re.I)
 _OUTLINE = re.compile(r"(\*+)[ \t]+\S")   # Emacs outline headings: "* Release 1.2", "** Bug fixes"
 _NUMBERED = re.compile(r"[ \t]*(\d+(?:\.\d+)*)\.?[ \t]+[A-Z]")
+_REFERENCE = re.compile(r"://|\bwww\.|\S@\S+\.\w")   # a URL or an e-mail address
 _MAX_HEADING_CHARS = 72
 _MAX_HEADING_WORDS = 10
 
@@ -156,11 +157,16 @@ def _numbered_title(line: str, numbered: re.Match[str]) -> bool:
 
 def _standalone_heading(lines: list[str], n: int, base: int, more_follows: bool) -> int:
     """Heading level of a one-line paragraph that reads as a title, else 0: short, no closing
-    punctuation, starting with a capital or a number, blank lines around, text after it."""
+    punctuation, starting with a capital or a number (or first on a page, after a form feed,
+    as GNU NEWS files start each release), blank lines around, text after it, and no URL or
+    e-mail address in it ("See https://…" is a reference)."""
     line = lines[n]
     stripped = line.strip()
-    if not more_follows or not _short_title(line) or indent(line) > base + 3:
+    if not more_follows or not _short_title(line) or indent(line) > base + 3 \
+            or _REFERENCE.search(line):
         return 0
+    if n > 0 and lines[n - 1].strip(" \t") == "\f":
+        return 1
     if not (stripped[0].isupper() or stripped[0].isdigit()):
         return 0
     if n + 1 < len(lines) and lines[n + 1].strip():
