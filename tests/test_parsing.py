@@ -139,7 +139,8 @@ def test_plain_text_outline_news_and_numbered_questions() -> None:
     assert parsed.text[fix.start:fix.end] == "The north gate no longer\n  sticks in winter."
     assert section_at(parsed, fix.start) == "Noteworthy changes in release 1.2 (2024-01-02) > Bug fixes"
     paged = ("GNU harbour NEWS - User visible changes. 2024-05-06\n"
-             "Please send harbour bug reports to <bugs@harbour.example.org>\n\f\nversion 1.3 - Ann Smith, 2024-05-06\n\n"
+             "Please send harbour bug reports to <bugs@harbour.example.org>\n"
+             "\f\nversion 1.3 - Ann Smith, 2024-05-06\n\n"
              "* Gates open earlier\n\nSee https://lists.example.org/harbour/msg00012.html\n\n"
              "* The crane lifts more\n\f\nversion 1.2 - Ann Smith, 2024-01-02\n\n"
              "* Mail bug reports to\n\nbugs@harbour.example.org\n\nThe tugs are faster.\n")

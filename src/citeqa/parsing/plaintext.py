@@ -3,9 +3,10 @@
 Paragraphs are runs of non-blank prose lines (a hard-wrapped paragraph is one block). Headings
 are lines underlined with ===/---, `#` lines, `*`/`**` lines in Emacs outline files (GNU
 NEWS), numbered titles ("1.2 Scope", "3. USAGE") and short unpunctuated lines standing alone
-between blank lines (not a URL or e-mail address; any case at the top of a form-fed page). Bullets and numbered items (with their wrapped lines) are list items;
-lines indented four columns deeper than the body are code; lines with pipes or aligned
-column gaps are table rows."""
+between blank lines (not a URL or e-mail address; any case at the top of a form-fed page).
+Bullets and numbered items (with their wrapped lines) are list items; lines indented four
+columns deeper than the body are code; lines with pipes or aligned column gaps are table
+rows."""
 
 from __future__ import annotations
 
