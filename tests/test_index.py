@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import citeqa
+from citeqa.building import reader_fingerprint
 
 MINISTER = "Who was Japan's defence minister at the meeting?"
 
@@ -96,6 +98,26 @@ def test_a_refresh_embeds_only_the_new_chunks(tmp_path: Path) -> None:
     assert again.report is not None
     assert again.report.reused == first.report.chunks
     assert again.report.embedded == again.report.chunks - first.report.chunks
+
+
+def test_an_index_read_by_other_reading_code_is_read_again(tmp_path: Path) -> None:
+    # As after a citeqa upgrade that parses files differently: the refresh reads the corpus
+    # again and reuses every vector whose chunk is unchanged.
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("The crew sails at dawn.\n", encoding="utf-8")
+    first = citeqa.Index.build(corpus, index_dir)
+    assert first.report is not None and first.report.rebuilt
+    assert not citeqa.Index.build(corpus, index_dir).report.rebuilt   # type: ignore[union-attr]
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reader"] == reader_fingerprint()
+    manifest["reader"] = "0" * 16
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    again = citeqa.Index.build(corpus, index_dir)
+    assert again.report is not None and again.report.rebuilt
+    assert again.report.embedded == 0 and again.report.reused == first.report.chunks
+    assert json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["reader"] == \
+        reader_fingerprint()
 
 
 def test_stale_index_is_detected(tmp_path: Path, seed_corpus: Path, seed_index_dir: Path) -> None:

