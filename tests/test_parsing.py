@@ -346,7 +346,8 @@ def _pdf(pages: list[list[tuple[str, str]]], password: str | None = None) -> byt
 
 
 def test_pdf_pages_paragraphs_and_headings() -> None:
-    data = _pdf([[("h1", "Harbour Manual"), ("p", SENTENCE_1 + " " + SENTENCE_1), ("h2", "Tides"),
+    data = _pdf([[("h1", "Harbour Manual"), ("h2", "Ann Smith (ann@harbour.example.org)"),
+                  ("p", SENTENCE_1 + " " + SENTENCE_1), ("h2", "Tides"),
                   ("p", "- Spring tides reach four metres.\n- Neap tides reach two metres.")],
                  [("p", SENTENCE_2)],
                  [("h2", "Fees"), ("p", "Visitors pay twelve euros a night.")]])

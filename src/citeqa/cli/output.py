@@ -68,7 +68,8 @@ def show_answer(answer: Answer, as_json: bool, index: str = "DIR") -> None:
     if answer.stale:
         print(f"(answered from an out-of-date index: run `citeqa index --index {index}` to "
               f"refresh it)")
-    print(textwrap.fill(answer.text, 100))
+    # Never broken inside "--leak-check=full", "update-mime-database" or a URL.
+    print(textwrap.fill(answer.text, 100, break_on_hyphens=False, break_long_words=False))
     if not answer.abstained:
         print(f"(confidence {answer.confidence:.2f}: the estimated probability that this answer "
               f"is right)")

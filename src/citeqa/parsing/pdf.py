@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .lines import BULLET
-from .structure import Block, Parsed, ParseError
+from .structure import REFERENCE, Block, Parsed, ParseError
 
 if TYPE_CHECKING:
     from pdfminer.layout import LTTextBox
@@ -177,7 +177,8 @@ def _mark_headings(boxes: list[_Box]) -> None:
 
     def short(box: _Box) -> bool:
         text = " ".join(box.lines)
-        return len(box.lines) <= 3 and len(text) <= _MAX_HEADING_CHARS and any(c.isalpha() for c in text)
+        return len(box.lines) <= 3 and len(text) <= _MAX_HEADING_CHARS and any(c.isalpha() for c in text) \
+            and not REFERENCE.search(text)
 
     big = [box for box in boxes if box.size >= body * _HEADING_RATIO and short(box) and not box.mono]
     sizes = sorted({round(box.size * 2) / 2 for box in big}, reverse=True)

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .lines import BULLET, block_over, column_gaps, indent, line_spans
-from .structure import Block, Parsed, check_blocks
+from .structure import REFERENCE, Block, Parsed, check_blocks
 
 _UNDERLINE = re.compile(r"[ \t]*([=\-~^*#+_`:.'\"])\1{2,}[ \t]*$")
 _BORDER = re.compile(r"[ \t]*[-=+|: ]*[-=][-=+|: ]*$")
@@ -23,7 +23,6 @@ _ATX = re.compile(r"[ \t]{0,3}(#{1,6})[ \t]+\S")
 _OUTLINE_MODE = re.compile(r"-\*-.*\b(?:mode:\s*)?outline\b.*-\*-", re.I)
 _OUTLINE = re.compile(r"(\*+)[ \t]+\S")   # Emacs outline headings: "* Release 1.2", "** Bug fixes"
 _NUMBERED = re.compile(r"[ \t]*(\d+(?:\.\d+)*)\.?[ \t]+[A-Z]")
-_REFERENCE = re.compile(r"://|\bwww\.|\S@\S+\.\w")   # a URL or an e-mail address
 _MAX_HEADING_CHARS = 72
 _MAX_HEADING_WORDS = 10
 
@@ -164,7 +163,7 @@ def _standalone_heading(lines: list[str], n: int, base: int, more_follows: bool)
     line = lines[n]
     stripped = line.strip()
     if not more_follows or not _short_title(line) or indent(line) > base + 3 \
-            or _REFERENCE.search(line):
+            or REFERENCE.search(line):
         return 0
     if n > 0 and lines[n - 1].strip(" \t") == "\f":
         return 1
