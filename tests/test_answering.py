@@ -218,6 +218,27 @@ def test_the_model_only_withholds_answers_that_passed_the_gates() -> None:
     assert (refused.refused, refused.confidence) == ("off-topic", 0.0)
 
 
+def test_a_missing_name_and_passages_that_share_only_a_stem_are_off_topic() -> None:
+    text = "Capitalization operators are an optional feature of the shell."
+    hit = _hit(0, text)
+    sentences = [Sentence(hit, 0, len(text), text, 0)]
+    stats = build_bm25([TOKENIZE(text)])
+    options = QueryOptions()
+
+    def decided(question: str) -> str | None:
+        q = question_terms(question, TOKENIZE, stats)
+        return decide(question, [hit], sentences, _scored(question, sentences, [0.9]), options,
+                      q, stats, _model(10.0)).refused
+
+    # "capital" and "capitalization" are one stem to BM25, and "Australia" is nowhere.
+    assert decided("What is the capital of Australia?") == "off-topic"
+    # Without a name the corpus lacks, a question may be a paraphrase: it goes on.
+    assert decided("What is the capital used for?") is None
+    # An inflected word still counts: "operator" is written "operators".
+    assert decided("Which operator is optional?") is None
+    assert decided("What does the shell's feature do?") is None
+
+
 def test_a_lead_in_that_ends_in_a_colon_is_followed_by_what_it_introduces() -> None:
     text = ("Instead of setup.py develop, use:\n$ pip install -e .\nIt is quicker.\nIt is safer."
             "\nIt is newer.")

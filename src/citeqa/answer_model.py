@@ -47,6 +47,22 @@ ANSWER_FEATURES = (
 _NEGATION = re.compile(r"\b(?:not|never|cannot)\b|n[’']t\b", re.I)
 _NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
 _CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
+_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+_INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing")
+
+
+def word_forms(word: str) -> set[str]:
+    """A lower-cased word and what it may be inflected from: "processes" gives "process",
+    "docked" gives "dock", "studies" gives "study". Two words meet when their forms do;
+    "capital" and "capitalization" (one stem in BM25's tokenizer) do not."""
+    word = word.lower()
+    forms = {word}
+    for suffix in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.add(word[:-len(suffix)])
+    if word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    return forms
 
 
 class TermStats(Protocol):
@@ -72,6 +88,7 @@ class QuestionTerms:
     frame: frozenset[str]       # terms that only say what kind of answer is wanted
     named: np.ndarray           # bool: the term comes from a capitalised word or a number
     negated: bool               # the question holds a negation (not, never, n't, ...)
+    words: frozenset[str] = frozenset()   # its content words' `word_forms`
 
     @property
     def found(self) -> np.ndarray:
@@ -87,6 +104,16 @@ class QuestionTerms:
         content = [t not in self.frame for t in self.terms]
         return any(content) and not any(c and p for c, p in zip(content, self.present,
                                                                 strict=True))
+
+
+    def mentioned_in(self, texts: Collection[str]) -> bool:
+        """Whether a content word of the question occurs, as written or inflected, in one of
+        `texts`: passages that share only a stem with it ("capitalization" for "capital")
+        or nothing are about something else. True when the question has no content word."""
+        if not self.words:
+            return True
+        return any(not self.words.isdisjoint(word_forms(w)) for text in texts
+                   for w in set(_WORD.findall(text)))
 
 
 def idf_weights(dfs: np.ndarray, n_docs: int) -> np.ndarray:
@@ -111,9 +138,11 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
     frame = _frame(tokenize)
     focus_absent = any(t in proper and t not in frame and not p
                        for t, p in zip(terms, present, strict=True))
+    words = frozenset(f for w in _WORD.findall(question)
+                      if (stems := tokenize(w)) and not set(stems) & frame for f in word_forms(w))
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
-                         bool(_NEGATION.search(question)))
+                         bool(_NEGATION.search(question)), words)
 
 
 @lru_cache(maxsize=8)

@@ -4,7 +4,9 @@ when the evidence is weak.
 
 Decisions come in two stages. Hand-set gates first: no sentence scores `MIN_SCORE`, no close
 sentence offers the kind of answer asked for (a number, a date, a name that the question does
-not already hold), or no term of the question's subject occurs in the corpus. An answer that
+not already hold), or the question is off-topic: no term of its subject occurs in the corpus,
+or a name it holds occurs nowhere and the passages found share none of its words (only a stem,
+as "capitalization" with "capital"). An answer that
 passes them gets a confidence from the learned answer model (`answer_model`): the calibrated
 probability that it is right; below `QueryOptions.abstain_threshold` it is withheld too."""
 
@@ -268,7 +270,7 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
     if q is None or stats is None or model is None or scored.cosine is None \
             or scored.lexical is None:
         return Decision(chosen, float(scored.scores.max()))
-    if q.subject_absent:
+    if q.subject_absent or q.focus_absent and not q.mentioned_in([h.text for h in hits]):
         return Decision([], 0.0, refused="off-topic")
     near = neighbours(sentences)
     split = sides(question, q, sentences, scored, near)
