@@ -121,9 +121,21 @@ def test_a_scorer_that_does_not_fit_this_version_is_refused(bad: dict) -> None:
 
 def test_isotonic_pools_violators_into_a_monotone_map() -> None:
     cal = isotonic([0.1, 0.2, 0.3, 0.4], [False, True, False, True])
-    # (0.2, 1) and (0.3, 0) violate order: pooled to 0.5 at score 0.25.
-    assert cal.x == (0.1, 0.25, 0.4) and cal.y == (0.0, 0.5, 1.0)
-    assert list(cal([0.0, 0.175, 1.0])) == pytest.approx([0.0, 0.25, 1.0])
+    # (0.2, 1) and (0.3, 0) violate order: pooled into one block at score 0.25. Each block's
+    # rate counts one right and one wrong answer more: 0/1 -> 1/3, 1/2 -> 2/4, 1/1 -> 2/3.
+    assert cal.x == (0.1, 0.25, 0.4)
+    assert cal.y == pytest.approx((1 / 3, 1 / 2, 2 / 3))
+    assert list(cal([0.0, 0.175, 1.0])) == pytest.approx([1 / 3, (1 / 3 + 1 / 2) / 2, 2 / 3])
+
+
+def test_isotonic_never_claims_certainty_and_stays_monotone() -> None:
+    # A block right 9 times in 10 (read 10/12), then a small block always right: 2/2 reads
+    # 3/4, below 10/12, so the map stays at 10/12 there rather than going down.
+    scores = [0.1] * 10 + [0.9] * 2
+    labels = [True] * 9 + [False] + [True] * 2
+    cal = isotonic(scores, labels)
+    assert cal.y == pytest.approx((10 / 12, 10 / 12))
+    assert max(cal.y) < 1.0 and min(isotonic([0.1, 0.2], [False, False]).y) > 0.0
 
 
 def test_calibration_refuses_a_decreasing_map_or_values_outside_zero_one() -> None:

@@ -44,7 +44,10 @@ class Calibration:
 
 def isotonic(scores: Sequence[float], labels: Sequence[bool]) -> Calibration:
     """Fit by pool-adjacent-violators: the non-decreasing step function of the scores that is
-    closest (least squares) to the 0/1 labels, kept as one corner per block at its mean score."""
+    closest (least squares) to the 0/1 labels, kept as one corner per block at its mean score.
+    A block's rate is read with one right and one wrong answer added (Laplace's rule of
+    succession), so a small block at either end never claims 0 or 1, and the rates are kept
+    non-decreasing."""
     order = np.argsort(np.asarray(scores, dtype=np.float64), kind="stable")
     s = np.asarray(scores, dtype=np.float64)[order]
     v = np.asarray(labels, dtype=np.float64)[order]
@@ -58,5 +61,5 @@ def isotonic(scores: Sequence[float], labels: Sequence[bool]) -> Calibration:
             for i in range(3):
                 blocks[-1][i] += top[i]
     x = tuple(float(b[2] / b[1]) for b in blocks)
-    y = tuple(float(b[0] / b[1]) for b in blocks)
+    y = tuple(float(v) for v in np.maximum.accumulate([(b[0] + 1) / (b[1] + 2) for b in blocks]))
     return Calibration(x, y)
