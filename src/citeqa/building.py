@@ -47,7 +47,8 @@ def reader_fingerprint() -> str:
     h = hashlib.sha256()
     for name in READER_MODULES:
         for path in sorted((here / name).glob("*.py")) if (here / name).is_dir() else [here / name]:
-            h.update(f"{path.relative_to(here)}\0".encode() + path.read_bytes())
+            if path.is_file():     # an install without sources hashes the versions alone
+                h.update(f"{path.relative_to(here)}\0".encode() + path.read_bytes())
     for lib in READER_LIBRARIES:
         h.update(f"{lib}={package_version(lib)}\0".encode())
     return h.hexdigest()[:16]
