@@ -605,7 +605,9 @@ def test_print_helper_shows_the_extracted_text(tmp_path: Path) -> None:
     ("Release 2.0", b"Notes.\n", "text"), ("README", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None),
     ("AUTHORS", bytes(range(1, 32)) * 10, None), ("a.png", b"text", None), ("a.py", b"x = 1", None),
     ("README.Debian", b"Notes for Debian.\n", "text"), ("changelog.Debian", b"Fixed.\n", "text"),
-    ("NEWS.source", b"\x7fELF\x02\x01", None), ("notes.Debian", b"Notes.\n", None)])
+    ("NEWS.source", b"\x7fELF\x02\x01", None), ("notes.Debian", b"Notes.\n", None),
+    ("install.sh", b"#!/bin/sh\nmake\n", None), ("news.py", b"x = 1\n", None),
+    ("README.json", b"{}\n", None)])
 def test_detect_format(name: str, data: bytes, fmt: str | None) -> None:
     assert detect_format(name, data) == fmt
 

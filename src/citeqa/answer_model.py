@@ -105,7 +105,6 @@ class QuestionTerms:
         return any(content) and not any(c and p for c, p in zip(content, self.present,
                                                                 strict=True))
 
-
     def mentioned_in(self, texts: Collection[str]) -> bool:
         """Whether a content word of the question occurs, as written or inflected, in one of
         `texts`: passages that share only a stem with it ("capitalization" for "capital")

@@ -26,6 +26,11 @@ _BINARY_MAGIC = (b"\x89PNG", b"%PDF", b"PK\x03\x04", b"GIF8", b"\xff\xd8\xff", b
 DOC_NAMES = frozenset("readme news changes changelog history install authors thanks todo "
                       "copying copyright license licence notice contributing faq bugs hacking "
                       "credits overview upgrading".split())
+# ... unless that suffix names a program or data format (install.sh, news.py, README.json).
+_PROGRAM_SUFFIXES = frozenset("py pyc sh bash zsh fish js mjs ts c h cc cpp hpp java kt go rs rb pl "
+                              "pm php lua r m swift scala cs vb ps1 bat cmd json yaml yml toml xml "
+                              "csv tsv ini cfg conf lock sql css scss svg mk cmake desktop "
+                              "service".split())
 GZIP = ".gz"    # a gzip-compressed file is read as the file its name has without ".gz"
 
 
@@ -43,11 +48,12 @@ def detect_format(name: str, data: bytes) -> str | None:
 
 def needs_content_check(name: str) -> bool:
     """Whether a file's format can only be told from its content: a name without a file
-    type suffix (README, ChangeLog, `Release 2.0`) or a documentation name with one
-    (README.Debian, changelog.Debian)."""
+    type suffix (README, ChangeLog, `Release 2.0`) or a documentation name with one that is
+    no program or data format (README.Debian, changelog.Debian; not install.sh)."""
     suffix = PurePath(name).suffix.lower()
     return (not suffix or not _is_file_type(suffix)
-            or PurePath(name).name.split(".", 1)[0].lower() in DOC_NAMES)
+            or PurePath(name).name.split(".", 1)[0].lower() in DOC_NAMES
+            and suffix[1:] not in _PROGRAM_SUFFIXES)
 
 
 def compressed(name: str) -> bool:
