@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,10 @@ READER_LIBRARIES = ("langchain-text-splitters", "blingfire", "PyStemmer", "lxml"
                     "markdown-it-py", "pdfminer.six", "python-docx")
 
 
+@cache
 def reader_fingerprint() -> str:
-    """A digest of the reading code and its libraries' versions (the manifest's "reader")."""
+    """A digest of the reading code and its libraries' versions (the manifest's "reader");
+    worked out once per process, as neither changes while it runs."""
     here = Path(__file__).parent
     h = hashlib.sha256()
     for name in READER_MODULES:

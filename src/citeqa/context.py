@@ -9,6 +9,7 @@ chunk's, and the encoder reads it before the chunk when both fit in the model's 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 _PARTS = re.compile(r"[\s_.\-]+")
@@ -33,3 +34,15 @@ def context_line(source: str, section: str | None) -> str:
     """The file's words and the heading path, joined by " > ", or "" when neither says
     anything."""
     return " > ".join([*name_words(source), *([section] if section else [])])
+
+
+def context_lines(places: Iterable[tuple[str, str | None]]) -> list[str]:
+    """`context_line` of each (source, heading path) place, each distinct place worked out
+    once: a file's chunks mostly share a few."""
+    memo: dict[tuple[str, str | None], str] = {}
+    out = []
+    for place in places:
+        if place not in memo:
+            memo[place] = context_line(*place)
+        out.append(memo[place])
+    return out

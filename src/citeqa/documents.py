@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 from .errors import CorpusError
 from .parsing import FORMATS, Block, Parsed, ParseError, decode_text, detect_format, heading_title, parse
-from .parsing.detect import GZIP, SNIFF_BYTES, compressed, needs_content_check
+from .parsing.detect import GZIP, SNIFF_BYTES, needs_content_check, uncompressed_name
 from .walk import is_index_folder, walk
 
 SUFFIXES = tuple(FORMATS)
@@ -144,8 +144,8 @@ def _unsupported(path: Path) -> str | None:
     """Why citeqa does not read `path`, or None when it does: by its suffix, and for a name
     without one (README, NEWS) by its first bytes. A gzip-compressed file (NEWS.gz) goes by
     the name and bytes it holds. Only regular files are opened here."""
-    gz = compressed(path.name)
-    name = path.name[:-len(GZIP)] if gz else path.name
+    inner = uncompressed_name(path.name)
+    gz, name = inner is not None, inner or path.name
     suffix = PurePath(name).suffix.lower()
     if suffix in FORMATS:
         return None

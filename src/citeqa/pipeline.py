@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk, chunk_documents, make_splitter
-from .context import context_line
+from .context import context_lines
 from .documents import Document, Notice, SourceFile, parse_document
 from .embedding import DIMENSION, load_tokenizer, token_counter
 from .lexical import make_tokenizer
@@ -154,8 +154,8 @@ class Preparer:
         if not self.config.chunk_context:
             return [""] * len(chunks)
         names = segments.sections
-        return [context_line(c.source, names[s] if (s := int(segments.chunk_loc[i, 1])) >= 0
-                             else None) for i, c in enumerate(chunks)]
+        return context_lines((c.source, names[s] if (s := int(segments.chunk_loc[i, 1])) >= 0
+                              else None) for i, c in enumerate(chunks))
 
     def _prefix(self, chunk: Chunk, context: str) -> str:
         """What the encoder reads before the chunk: its context line when both fit in the

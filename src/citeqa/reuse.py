@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .context import context_line
+from .context import context_lines
 from .errors import CiteqaError
 from .pipeline import Prepared, chunk_key
 from .settings import BuildSettings
@@ -38,15 +38,15 @@ class Reuse:
             return
         self._tables = tables
         # The key holds the context line the old chunk was embedded with, if its build used one.
-        with_context = BuildSettings.from_dict(manifest["settings"]).chunk_context
+        n = tables.n_chunks
+        contexts = (context_lines((sources[int(tables.chunk_meta[i, 0])],
+                                   tables.section(int(tables.chunk_loc[i, 1]))) for i in range(n))
+                    if BuildSettings.from_dict(manifest["settings"]).chunk_context else [""] * n)
         ptr, spans = tables.sent_ptr, tables.sent_spans
-        for i in range(tables.n_chunks):
+        for i in range(n):
             start = int(tables.chunk_meta[i, 1])
             rel = [(int(s) - start, int(e) - start) for s, e in spans[int(ptr[i]):int(ptr[i + 1])]]
-            context = (context_line(sources[int(tables.chunk_meta[i, 0])],
-                                    tables.section(int(tables.chunk_loc[i, 1])))
-                       if with_context else "")
-            self.rows.setdefault(chunk_key(tables.text(i), rel, context), i)
+            self.rows.setdefault(chunk_key(tables.text(i), rel, contexts[i]), i)
 
     def keys(self) -> frozenset[bytes]:
         return frozenset(self.rows)

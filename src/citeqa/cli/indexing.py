@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import CiteqaError, StaleIndexError
 from ..settings import BuildSettings
-from ..store import read_manifest, verify_index
+from ..store import read_manifest, saved_settings, verify_index
 from .options import DEFAULT_CORPUS
 from .output import count, note, print_json
 
@@ -19,15 +19,13 @@ def run(args: argparse.Namespace) -> int:
     index_dir = Path(args.index)
     if args.verify:
         return verify(index_dir, args.json)
-    settings = BuildSettings()
+    settings = saved_settings(index_dir) or BuildSettings()
     corpus = args.corpus
-    try:
-        manifest = read_manifest(index_dir)
-        settings = BuildSettings.from_dict(manifest["settings"])
-        corpus = corpus or str((index_dir / manifest["corpus"]).resolve())
-    except CiteqaError:
-        pass
-    corpus = corpus or DEFAULT_CORPUS
+    if not corpus:
+        try:
+            corpus = str((index_dir / read_manifest(index_dir)["corpus"]).resolve())
+        except CiteqaError:
+            corpus = DEFAULT_CORPUS
     if args.chunk_tokens is not None:
         settings = replace(settings, chunk_tokens=args.chunk_tokens)
     if args.chunk_overlap is not None:

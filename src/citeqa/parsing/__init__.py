@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import zlib
 
-from .detect import FORMATS, GZIP, compressed, decode_text, detect_format, gunzip, looks_like_text
+from .detect import FORMATS, decode_text, detect_format, gunzip, looks_like_text, uncompressed_name
 from .markup import plain_text
 from .structure import (
     Block,
@@ -20,9 +20,9 @@ from .structure import (
     section_at,
 )
 
-__all__ = ["FORMATS", "Block", "Locator", "ParseError", "Parsed", "compressed", "decode_text",
-           "detect_format", "heading_title", "looks_like_text", "page_at", "parse", "plain_text",
-           "section_at", "Structured"]
+__all__ = ["FORMATS", "Block", "Locator", "ParseError", "Parsed", "decode_text", "detect_format",
+           "heading_title", "looks_like_text", "page_at", "parse", "plain_text", "section_at",
+           "Structured", "uncompressed_name"]
 
 
 def parse(name: str, data: bytes, max_bytes: int) -> Parsed:
@@ -30,8 +30,8 @@ def parse(name: str, data: bytes, max_bytes: int) -> Parsed:
     reason when the file is not a supported format or cannot be read."""
     if len(data) > max_bytes:
         raise ParseError(f"{len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
-    if compressed(name):
-        data, name = gunzip(data, max_bytes), name[:-len(GZIP)]
+    if (inner := uncompressed_name(name)) is not None:
+        data, name = gunzip(data, max_bytes), inner
     fmt = detect_format(name, data)
     if fmt is None:
         raise ParseError("not a supported format")

@@ -56,9 +56,12 @@ def needs_content_check(name: str) -> bool:
             and suffix[1:] not in _PROGRAM_SUFFIXES)
 
 
-def compressed(name: str) -> bool:
-    """Whether `name` is a gzip-compressed file that citeqa reads through (NEWS.gz)."""
-    return name.lower().endswith(GZIP) and len(PurePath(name).name) > len(GZIP)
+def uncompressed_name(name: str) -> str | None:
+    """The name a gzip-compressed file's content goes by ("NEWS.gz" gives "NEWS"), or None
+    for a file that is not one."""
+    if name.lower().endswith(GZIP) and len(PurePath(name).name) > len(GZIP):
+        return name[:-len(GZIP)]
+    return None
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
