@@ -53,6 +53,21 @@ def test_an_amount_can_be_written_in_words_and_units() -> None:
     assert not offers("quantity", question, "An attacker can occupy memory.")
 
 
+def test_how_long_is_answered_by_one_unit_of_time() -> None:
+    question = "How long until my message shows up on the list?"
+    assert offers("quantity", question, "Messages are moderated: usually around a day.")
+    assert offers("quantity", question, "It may take an hour or so.")
+    assert not offers("quantity", question, "Messages are moderated and may take a while.")
+    # "a day" is no count of things.
+    assert not offers("quantity", "How many messages reach the list?", "Few arrive a day late.")
+
+
+def test_a_name_in_the_possessive_is_the_name_the_question_holds() -> None:
+    question = "Who originally wrote GNU Wget?"
+    assert not offers("name", question, "the home page is Wget's own site.")
+    assert offers("name", question, "Wget was originally written by Hrvoje Niksic.")
+
+
 def test_an_expansion_may_follow_or_precede_the_acronym() -> None:
     for question in ("What does BCJ stand for?", "What does the acronym BCJ stand for?"):
         assert offers("acronym", question, "Put a BCJ (Branch/Call/Jump) filter first.")

@@ -36,6 +36,7 @@ _ASKS_NAME = re.compile(r"\b(?:named?|names|called)\b", re.I)
 # A name given in lower case when a name is asked for: "shore power, also called cold ironing".
 _ALIAS = re.compile(r"\b(?:called|known\s+as|referred\s+to\s+as|named|nicknamed|dubbed|"
                     r"a\.?k\.?a\.?)\s+[\"“']?([\w’'-]+)", re.I)
+_POSSESSIVE = re.compile(r"[’']s?$")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
 _ACRONYM_Q = re.compile(r"\b([A-Z][A-Z0-9-]{1,})\s+stands?\s+for\b")
 _PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
@@ -55,6 +56,11 @@ _NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z](?:\s+[A-Z][\w’'-]*[A-Za-z])
 _MONEY_WORDS = ("costs?|priced?|prices|pay|pays|paid|spend|spends|spent|charged?|charges|fees?|"
                 "earn|earns|earned|money|funds?|funded|funding|salary|wages?|revenue|income|"
                 "sell|sells|sold|buy|buys|bought|invest|invests|invested|afford|donated?|raised?")
+
+# "How long" is answered by a number of units or by one unit: "usually around a day".
+_HOW_LONG = re.compile(r"\bhow\s+long\b", re.I)
+_DURATION = re.compile(r"\b(?:an?|one|a\s+few)\s+(?:second|minute|hour|day|week|fortnight|month|"
+                       r"year|decade|century)\b", re.I)
 
 _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\bstands?\s+for\b", re.I)),
@@ -101,7 +107,8 @@ def offers(kind: str | None, question: str, sentence: str,
                                                          or _words(sentence, NUMBER_WORDS, asked))
     if kind == "quantity":
         numbers = [n for n in _NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
-        return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked))
+        return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked)
+                    or _HOW_LONG.search(question) and _new(_DURATION.findall(sentence), asked))
     if kind == "date":
         found = _YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence) + _ERA.findall(sentence)
         return bool(_new(found, asked) or _words(sentence, MONTHS, asked)
@@ -176,7 +183,9 @@ def lowercase_words(texts: Iterable[str]) -> set[str]:
 
 
 def _new(tokens: list[str], asked: str) -> list[str]:
-    return [t for t in tokens if t.lower() not in asked]
+    """The tokens the question does not hold; a possessive is the name it is of ("Wget's" is
+    in "Who wrote Wget?")."""
+    return [t for t in tokens if _POSSESSIVE.sub("", t.lower()) not in asked]
 
 
 def _words(sentence: str, vocabulary: list[str], asked: str) -> bool:
