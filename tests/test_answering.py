@@ -81,6 +81,18 @@ def test_sentence_score_is_cosine_plus_weighted_overlap_type_and_heading() -> No
                                                0.0 + 0.0 + 0.2], atol=1e-3)
 
 
+def test_an_irregular_verb_form_counts_as_its_verb_in_the_overlap() -> None:
+    texts = ["The manual was written by Ann Smith.", "The manual was printed by Ann Smith."]
+    hit = _hit(0, " ".join(texts))
+    sentences = [Sentence(hit, 0, 36, texts[0], 0), Sentence(hit, 37, 74, texts[1], 1)]
+    scored = score_sentences("Who wrote the manual?", np.array([1.0, 0.0], dtype=np.float32),
+                             sentences, np.zeros((2, 2), dtype=np.float16), TOKENIZE,
+                             QueryOptions())
+    # Stemming keeps "wrote" and "written" apart; both are forms of "write".
+    assert TOKENIZE("wrote") != TOKENIZE("written")
+    assert list(scored.lexical) == [1.0, 0.5]
+
+
 def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:
     assert MIN_SCORE == 0.6
     options = QueryOptions(sentence_margin=0.25, answer_sentences=2)
@@ -237,6 +249,28 @@ def test_a_missing_name_and_passages_that_share_only_a_stem_are_off_topic() -> N
     # An inflected word still counts: "operator" is written "operators".
     assert decided("Which operator is optional?") is None
     assert decided("What does the shell's feature do?") is None
+
+
+def test_a_missing_name_and_a_best_passage_with_one_of_its_words_are_off_topic() -> None:
+    text = ("Sed converts capital letters to lower case with the y command. "
+            "Céloron buried lead plates along the Ohio.")
+    hit = _hit(0, text)
+    sentences = [Sentence(hit, 0, 62, text[:62], 0), Sentence(hit, 63, len(text), text[63:], 1)]
+    stats = build_bm25([TOKENIZE(text)])
+
+    def decided(question: str) -> str | None:
+        q = question_terms(question, TOKENIZE, stats)
+        return decide(question, [hit], sentences, _scored(question, sentences, [0.9, 0.8]),
+                      QueryOptions(), q, stats, _model(10.0)).refused
+
+    # "capital" is written in the passage, but it is the only word of the question there.
+    assert decided("What is the capital of Australia?") == "off-topic"
+    # The missing name with more of the question's words in the passage: it goes on.
+    assert decided("Which command converts capital letters in Australia?") is None
+    # A name spelled nearly as one of the corpus's ("Celeron", "Céloron") is not missing.
+    assert not question_terms("What did Celeron bury?", TOKENIZE, stats).focus_absent
+    assert decided("What did Celeron bury?") is None
+    assert decided("What did Smith bury?") == "off-topic"
 
 
 def test_a_lead_in_that_ends_in_a_colon_is_followed_by_what_it_introduces() -> None:

@@ -84,7 +84,8 @@ class QuestionTerms:
     terms: tuple[str, ...]
     weight: np.ndarray
     present: np.ndarray
-    focus_absent: bool          # a capitalised word of the question (not its first) is in no chunk
+    focus_absent: bool          # a capitalised word of the question (not its first) is in no
+                                # chunk, nor anything spelled nearly like it
     frame: frozenset[str]       # terms that only say what kind of answer is wanted
     named: np.ndarray           # bool: the term comes from a capitalised word or a number
     negated: bool               # the question holds a negation (not, never, n't, ...)
@@ -104,6 +105,11 @@ class QuestionTerms:
         content = [t not in self.frame for t in self.terms]
         return any(content) and not any(c and p for c, p in zip(content, self.present,
                                                                 strict=True))
+
+    def content_held(self, held: np.ndarray) -> int:
+        """How many of the question's terms, other than the frame words, `held` marks (a
+        mask over `terms`, as `passage_terms` gives)."""
+        return sum(1 for t, h in zip(self.terms, held, strict=True) if h and t not in self.frame)
 
     def mentioned_in(self, texts: Collection[str]) -> bool:
         """Whether a content word of the question occurs, as written or inflected, in one of
@@ -137,11 +143,27 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
     frame = _frame(tokenize)
     focus_absent = any(t in proper and t not in frame and not p
                        for t, p in zip(terms, present, strict=True))
+    if focus_absent:        # a name misspelled ("Celeron" for "Céloron") is not missing
+        vocabulary = list(stats.vocab)
+        focus_absent = any(t in proper and t not in frame and not p
+                           and not _spelled_nearly(t, vocabulary)
+                           for t, p in zip(terms, present, strict=True))
     words = frozenset(f for w in _WORD.findall(question)
                       if (stems := tokenize(w)) and not set(stems) & frame for f in word_forms(w))
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
                          bool(_NEGATION.search(question)), words)
+
+
+def _spelled_nearly(term: str, vocabulary: Sequence[str]) -> bool:
+    """Whether a term of the corpus is at most one edit (two from six letters on) from
+    `term`; a transposition is one edit ("Ghandi", "Gandhi")."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    edits = 1 if len(term) <= 5 else 2
+    return process.extractOne(term, vocabulary, scorer=OSA.distance,
+                              score_cutoff=edits) is not None
 
 
 @lru_cache(maxsize=8)

@@ -5,8 +5,9 @@ when the evidence is weak.
 Decisions come in two stages. Hand-set gates first: no sentence scores `MIN_SCORE`, no close
 sentence offers the kind of answer asked for (a number, a date, a name that the question does
 not already hold), or the question is off-topic: no term of its subject occurs in the corpus,
-or a name it holds occurs nowhere and the passages found share none of its words (only a stem,
-as "capitalization" with "capital"). An answer that
+or a name it holds occurs nowhere, spelled nearly or not, and the passages found share none
+of its words (only a stem, as "capitalization" with "capital") or the best of them at most
+one ("the capital of Australia" against a passage on capital letters). An answer that
 passes them gets a confidence from the learned answer model (`answer_model`): the calibrated
 probability that it is right; below `QueryOptions.abstain_threshold` it is withheld too."""
 
@@ -26,6 +27,7 @@ from .answer_model import (
     TermStats,
     answer_features,
     load_model,
+    passage_terms,
     question_terms,
 )
 from .answer_types import conflict, dissent_kind, expected_type, lowercase_words, offers, values
@@ -33,6 +35,7 @@ from .parsing import plain_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
+from .verb_forms import irregular_stems, verb_stems
 
 NO_ANSWER = "The documents do not contain an answer to this question."
 DISAGREE = "The documents disagree:"
@@ -119,15 +122,17 @@ class Scored:
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
-    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading."""
+    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading;
+    the overlap counts an irregular verb form as its verb ("wrote" meets "written")."""
     kind = expected_type(question)
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
     stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
     cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
-    terms = set(tokenize(question))
+    verbs = irregular_stems()
+    terms = verb_stems(tokenize(question), verbs)
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
-    lexical = np.array([overlap(terms, words) for words in tokens])
+    lexical = np.array([overlap(terms, verb_stems(words, verbs)) for words in tokens])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
@@ -270,7 +275,9 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
     if q is None or stats is None or model is None or scored.cosine is None \
             or scored.lexical is None:
         return Decision(chosen, float(scored.scores.max()))
-    if q.subject_absent or q.focus_absent and not q.mentioned_in([h.text for h in hits]):
+    if q.subject_absent or q.focus_absent and (
+            not q.mentioned_in([h.text for h in hits])
+            or bool(hits) and q.content_held(passage_terms(q, stats, hits[0].chunk_id)) <= 1):
         return Decision([], 0.0, refused="off-topic")
     near = neighbours(sentences)
     split = sides(question, q, sentences, scored, near)
