@@ -93,6 +93,20 @@ def test_an_irregular_verb_form_counts_as_its_verb_in_the_overlap() -> None:
     assert list(scored.lexical) == [1.0, 0.5]
 
 
+def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -> None:
+    text = "GNU Wget downloads files. It supports HTTP and FTP. Downloads resume. It is free."
+    a, b = _hit(0, text), _hit(1, "It supports proxies.")
+    spans = [(0, 25), (26, 51), (52, 69), (70, 81)]
+    sentences = [Sentence(a, s, e, text[s:e], row) for row, (s, e) in enumerate(spans)]
+    sentences.append(Sentence(b, 0, 20, b.text, 9))
+    scored = score_sentences("Which protocols does Wget support?", np.ones(2, dtype=np.float32),
+                             sentences, np.zeros((10, 2), dtype=np.float16), TOKENIZE,
+                             QueryOptions())
+    # Terms: protocol, wget, support. "It supports…" gets "wget" from the sentence before;
+    # "Downloads resume." opens with no pronoun; the other passage's "It" has nothing before.
+    np.testing.assert_allclose(scored.lexical, [1 / 3, 2 / 3, 0.0, 0.0, 1 / 3])
+
+
 def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:
     assert MIN_SCORE == 0.6
     options = QueryOptions(sentence_margin=0.25, answer_sentences=2)

@@ -41,6 +41,8 @@ NO_ANSWER = "The documents do not contain an answer to this question."
 DISAGREE = "The documents disagree:"
 MIN_SCORE = 0.6          # no answer when the best sentence's hand score is below this
 _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
+# A sentence opening with one of these names its subject in the sentence before it.
+_ANAPHOR = re.compile(r"^\W*(?:it|its|this|that|these|they|their|he|his|she|her|such)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading;
-    the overlap counts an irregular verb form as its verb ("wrote" meets "written")."""
+    the overlap counts an irregular verb form as its verb ("wrote" meets "written"), and a
+    sentence that opens with a pronoun holds the terms of the one before it."""
     kind = expected_type(question)
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
@@ -132,13 +135,26 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     verbs = irregular_stems()
     terms = verb_stems(tokenize(question), verbs)
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
-    lexical = np.array([overlap(terms, verb_stems(words, verbs)) for words in tokens])
+    lexical = np.array([overlap(terms, verb_stems(words, verbs))
+                        for words in with_antecedents(sentences, tokens)])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind, cosine, lexical, tokens, common)
+
+
+def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]]
+                     ) -> list[frozenset[str]]:
+    """Each sentence's terms; one that opens with a pronoun or possessive ("It supports HTTP,
+    HTTPS and FTP", "Its default is…") also holds those of the sentence just before it in
+    its passage, which names what the pronoun stands for."""
+    out = list(tokens)
+    for i in range(1, len(sentences)):
+        if _ANAPHOR.match(sentences[i].text) and _next_in_passage(sentences[i - 1], sentences[i]):
+            out[i] = tokens[i] | tokens[i - 1]
+    return out
 
 
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
