@@ -107,6 +107,23 @@ def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -
     np.testing.assert_allclose(scored.lexical, [1 / 3, 2 / 3, 0.0, 0.0, 1 / 3])
 
 
+def test_a_list_item_holds_the_terms_of_the_sentence_that_introduces_its_list() -> None:
+    text = "Colours mark the questions in manual input:\n- red for invalid ones\n- cyan for empty ones"
+    a = _hit(0, text)
+    spans = [(0, 43), (44, 66), (67, 88)]
+    kinds = ["paragraph", "list_item", "list_item"]
+    sentences = [Sentence(a, s, e, text[s:e], row, kind=k)
+                 for row, ((s, e), k) in enumerate(zip(spans, kinds, strict=True))]
+    sentences.append(Sentence(_hit(1, "- blue for the rest"), 0, 19, "- blue for the rest", 7,
+                              kind="list_item"))
+    scored = score_sentences("Which colour marks empty questions in manual input?",
+                             np.ones(2, dtype=np.float32), sentences,
+                             np.zeros((8, 2), dtype=np.float16), TOKENIZE, QueryOptions())
+    # Terms: colour, mark, empti, question, manual, input. Both items get the lead-in's five;
+    # a list item of another passage gets nothing.
+    np.testing.assert_allclose(scored.lexical, [5 / 6, 5 / 6, 1.0, 0.0])
+
+
 def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:
     assert MIN_SCORE == 0.6
     options = QueryOptions(sentence_margin=0.25, answer_sentences=2)

@@ -126,7 +126,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                     config: QueryOptions) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading;
     the overlap counts an irregular verb form as its verb ("wrote" meets "written"), and a
-    sentence that opens with a pronoun holds the terms of the one before it."""
+    sentence that opens with a pronoun or is a list item holds the terms of the one it hangs
+    on (`with_antecedents`)."""
     kind = expected_type(question)
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
@@ -149,11 +150,20 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
                      ) -> list[frozenset[str]]:
     """Each sentence's terms; one that opens with a pronoun or possessive ("It supports HTTP,
     HTTPS and FTP", "Its default is…") also holds those of the sentence just before it in
-    its passage, which names what the pronoun stands for."""
+    its passage, which names what the pronoun stands for; a list item also holds those of
+    the sentence that introduces its list ("Colours mark the questions:" for "cyan for empty
+    answers")."""
     out = list(tokens)
     for i in range(1, len(sentences)):
         if _ANAPHOR.match(sentences[i].text) and _next_in_passage(sentences[i - 1], sentences[i]):
-            out[i] = tokens[i] | tokens[i - 1]
+            out[i] = out[i] | tokens[i - 1]
+        if sentences[i].kind == "list_item":
+            j = i - 1
+            while j >= 0 and sentences[j].kind == "list_item" \
+                    and _next_in_passage(sentences[j], sentences[j + 1]):
+                j -= 1
+            if j >= 0 and _next_in_passage(sentences[j], sentences[j + 1]):
+                out[i] = out[i] | tokens[j]
     return out
 
 
