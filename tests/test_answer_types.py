@@ -29,6 +29,10 @@ from citeqa.answer_types import expected_type, lowercase_words, offers
     ("What is the total cost of attendance?", "money"),
     ("What default safety cost level applies to removals?", None),
     ("With the cost 2*removals, what does a solution with four removals cost?", None),
+    # The type is the main clause's: after a second wh-word, "how much" is part of the topic.
+    ("At the prompt, what do I type to see how much disk space each package needs?", None),
+    ("How many people live in the city where Bach was born?", "quantity"),
+    ("Who was president when the wall fell?", "name"),
 ])
 def test_expected_type(question: str, kind: str | None) -> None:
     assert expected_type(question) == kind

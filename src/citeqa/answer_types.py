@@ -75,14 +75,19 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
                         r"\bfirst\s+name\b|\bnamed?\b|\bnames\b", re.I)),
 ]
 _REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
 def expected_type(question: str) -> str | None:
-    """The answer type a question asks for, or None when it does not say."""
+    """The answer type a question asks for, or None when it does not say. It is read from the
+    main clause, up to a second wh-word: "what do I type to see how much space it needs?"
+    asks for a key, not a quantity."""
     if _REASON.search(question):
         return None
+    second = list(_WH.finditer(question))[1:2]
+    main = question[:second[0].start()] if second else question
     for name, pattern in _TYPES:
-        if pattern.search(question):
+        if pattern.search(main):
             return name
     return None
 
