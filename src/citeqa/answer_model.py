@@ -141,13 +141,11 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
               for t in tokenize(m.group())}
     named = {t for m in _NAMED.finditer(question) if m.start() > 0 for t in tokenize(m.group())}
     frame = _frame(tokenize)
-    focus_absent = any(t in proper and t not in frame and not p
-                       for t, p in zip(terms, present, strict=True))
-    if focus_absent:        # a name misspelled ("Celeron" for "Céloron") is not missing
-        vocabulary = list(stats.vocab)
-        focus_absent = any(t in proper and t not in frame and not p
-                           and not _spelled_nearly(t, vocabulary)
-                           for t, p in zip(terms, present, strict=True))
+    missing = [t for t, p in zip(terms, present, strict=True)
+               if t in proper and t not in frame and not p]
+    # A name misspelled ("Celeron" for "Céloron") is not missing.
+    vocabulary = list(stats.vocab) if missing else []
+    focus_absent = any(not _spelled_nearly(t, vocabulary) for t in missing)
     words = frozenset(f for w in _WORD.findall(question)
                       if (stems := tokenize(w)) and not set(stems) & frame for f in word_forms(w))
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,

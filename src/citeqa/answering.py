@@ -154,16 +154,18 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     the sentence that introduces its list ("Colours mark the questions:" for "cyan for empty
     answers")."""
     out = list(tokens)
+    lead = -1                  # the sentence that introduces the current list, -1 for none
     for i in range(1, len(sentences)):
-        if _ANAPHOR.match(sentences[i].text) and _next_in_passage(sentences[i - 1], sentences[i]):
+        adjacent = _next_in_passage(sentences[i - 1], sentences[i])
+        if adjacent and _ANAPHOR.match(sentences[i].text):
             out[i] = out[i] | tokens[i - 1]
         if sentences[i].kind == "list_item":
-            j = i - 1
-            while j >= 0 and sentences[j].kind == "list_item" \
-                    and _next_in_passage(sentences[j], sentences[j + 1]):
-                j -= 1
-            if j >= 0 and _next_in_passage(sentences[j], sentences[j + 1]):
-                out[i] = out[i] | tokens[j]
+            if not adjacent:
+                lead = -1
+            elif sentences[i - 1].kind != "list_item":
+                lead = i - 1
+            if lead >= 0:
+                out[i] = out[i] | tokens[lead]
     return out
 
 
