@@ -65,6 +65,12 @@ def test_a_question_none_of_whose_subject_terms_the_corpus_holds_is_off_topic() 
     assert question_terms("Which year did Abe visit?", tokenize, stats).subject_absent
 
 
+def test_a_word_in_markdown_emphasis_is_mentioned_as_the_word() -> None:
+    q = question_terms("Which release of Black added it?", _tokenize, _stats())
+    assert q.mentioned_in(["_Black_ 24.1.0 made this the default."])
+    assert not q.mentioned_in(["The blackout came in 2003."])
+
+
 def test_passage_terms_read_the_postings() -> None:
     stats = _stats()
     q = question_terms("talks in London", _tokenize, stats)

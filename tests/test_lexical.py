@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from citeqa.lexical import build_bm25, make_tokenizer
+from citeqa.settings import BuildSettings
 
 vocab = [f"w{i}" for i in range(25)]
 docs = st.lists(st.lists(st.sampled_from(vocab), min_size=1, max_size=30), min_size=1, max_size=40)
@@ -68,3 +69,17 @@ def test_tokenizers() -> None:
     assert make_tokenizer("plain")("The Ministers' talks, U.S.!") == ["the", "ministers", "talks", "u", "s"]
     assert make_tokenizer("stem")("Ministers reaffirmed") == ["minist", "reaffirm"]
     assert make_tokenizer("stem-stop")("What did the Ministers reaffirm?") == ["minist", "reaffirm"]
+
+
+def test_underscores_around_a_word_are_markup_not_part_of_it() -> None:
+    tokenize = make_tokenizer("plain")
+    assert tokenize("_Black_ reads __init__, snake_case and PIP_CONFIG_FILE; ___") == [
+        "black", "reads", "init", "snake_case", "and", "pip_config_file"]
+    assert make_tokenizer("plain", trim_underscores=False)("_Black_ __init__") == [
+        "_black_", "__init__"]
+
+
+def test_an_index_that_predates_trimmed_underscores_keeps_its_words() -> None:
+    assert BuildSettings().trim_underscores is True
+    assert BuildSettings.from_dict({}).trim_underscores is False
+    assert BuildSettings.from_dict(BuildSettings().to_dict()).trim_underscores is True

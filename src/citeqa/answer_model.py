@@ -47,7 +47,7 @@ ANSWER_FEATURES = (
 _NEGATION = re.compile(r"\b(?:not|never|cannot)\b|n[’']t\b", re.I)
 _NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
 _CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
-_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+_WORD = re.compile(r"[^\W\d_](?:[\w’'-]*(?<!_))?")   # "_Black_" reads "Black"
 _INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing")
 
 

@@ -190,7 +190,7 @@ def _load(path: Path, verify: bool = False
     seen = store.load_seen(gen, manifest)
     if int(tables.chunk_meta[:, 0].max(initial=-1)) >= len(sources):
         raise store.corrupt(path, "chunks point past the list of sources", manifest)
-    tokenize = make_tokenizer(settings.tokenizer)
+    tokenize = make_tokenizer(settings.tokenizer, settings.trim_underscores)
     retriever = Retriever(tables, bm25, vectors, sources, tokenize)
     answerer = Answerer(tables, tokenize, bm25)
     return manifest, retriever, answerer, encoder, seen

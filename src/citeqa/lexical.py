@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A word without the underscores around it: "_Black_" (Markdown emphasis) reads "Black" and
+# "__init__" "init", while "snake_case" and "PIP_CONFIG_FILE" stay one word.
+_TRIMMED_WORD = re.compile(r"[^\W_]+(?:_+[^\W_]+)*", re.UNICODE)
 
 # A short English stop list (articles, pronouns, auxiliaries, prepositions, wh-words):
 # words that carry no topic and only add noise to BM25 on questions.
@@ -32,18 +35,21 @@ STOPWORDS = frozenset((
 ))
 
 
-def make_tokenizer(kind: str) -> Callable[[str], list[str]]:
-    """`plain`: lower-cased words; `stem`: plus Snowball English stems; `stem-stop`: minus stop words."""
+def make_tokenizer(kind: str, trim_underscores: bool = True) -> Callable[[str], list[str]]:
+    """`plain`: lower-cased words; `stem`: plus Snowball English stems; `stem-stop`: minus stop
+    words. `trim_underscores`: a word's leading and trailing underscores are not part of it
+    (indexes built before this was so keep reading them as they were built)."""
+    words = (_TRIMMED_WORD if trim_underscores else _WORD).findall
     if kind == "plain":
-        return lambda text: _WORD.findall(text.lower())
+        return lambda text: words(text.lower())
     import Stemmer
 
     stemmer = Stemmer.Stemmer("english")
     if kind == "stem":
-        return lambda text: stemmer.stemWords(_WORD.findall(text.lower()))
+        return lambda text: stemmer.stemWords(words(text.lower()))
     if kind == "stem-stop":
         return lambda text: stemmer.stemWords(
-            [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS])
+            [w for w in words(text.lower()) if w not in STOPWORDS])
     raise ValueError(f"unknown tokenizer {kind!r}; use plain, stem or stem-stop")
 
 

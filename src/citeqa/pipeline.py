@@ -89,7 +89,7 @@ class Preparer:
         self.threads = threads
         self.count_tokens = token_counter(load_tokenizer())
         self.split = make_splitter(config.chunk_tokens, config.chunk_overlap, self.count_tokens)
-        self.tokenize = make_tokenizer(config.tokenizer)
+        self.tokenize = make_tokenizer(config.tokenizer, config.trim_underscores)
 
     def __call__(self, group: Group, progress: Callable[[int], None] | None = None) -> Prepared:
         return self.embed(self.read(group), progress)

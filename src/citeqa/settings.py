@@ -44,7 +44,8 @@ def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 
 # What indexes written before a build setting existed were built with.
-PREDATED: dict[str, Any] = {"chunk_context": False, "encoder_precision": "float32"}
+PREDATED: dict[str, Any] = {"chunk_context": False, "encoder_precision": "float32",
+                             "trim_underscores": False}
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class BuildSettings:
     chunk_tokens: int = 254
     chunk_overlap: int = 0
     tokenizer: str = "stem-stop"
+    trim_underscores: bool = True  # BM25 reads "_Black_" (Markdown emphasis) as "Black"
     bm25_k1: float = 1.5
     bm25_b: float = 0.75
     bm25_epsilon: float = 0.25
