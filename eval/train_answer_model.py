@@ -15,8 +15,9 @@ a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval
   asked of the article alone and of the 20 articles.
 - "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
   installed Python packages and of Debian packages' /usr/share/doc, a news-like report
-  written for training (eval/training/corpus/), and manuals in HTML (aptitude), Markdown
-  (pip) and PDF (Auto Multiple Choice) downloaded from pinned Debian and PyPI packages
+  written for training (eval/training/corpus/), manuals in HTML (aptitude), Markdown (pip)
+  and PDF (Auto Multiple Choice), and two FAQs (Valgrind, zlib) downloaded from pinned Debian
+  and PyPI packages
   (`apt-get download` needs the package lists: `apt-get update` once), each set asked of its
   own small corpus. Every file is checked against its sha256, so a changed file stops the
   run. The figures of each set are printed and stored ("written_docs_sets").
@@ -188,6 +189,15 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
         (PIP + "ux-research-design/research-results/users-and-security.md",
          "users-and-security.md",
          "7c231da151b970066efd78a5f02220a8693048bf5904c1dd704f03e00b10547d"),
+    ]),
+    # FAQs whose questions are headings: Valgrind's (HTML, GPL-2+) and zlib's (plain text,
+    # zlib license).
+    "faqs.jsonl": package_files("deb", "valgrind", "1:3.19.0-1", [
+        ("usr/share/doc/valgrind/html/faq.html", "valgrind_faq.html",
+         "c91ad7b15297bb1c746c1fec325c31ea093b1db542dcc4e9ee44be617620cba7"),
+    ]) + package_files("deb", "zlib1g-dev", "1:1.2.13.dfsg-1", [
+        ("usr/share/doc/zlib1g-dev/FAQ.gz", "zlib_FAQ.txt",
+         "1e8a0078be0ff1b60d57561a9e4a8cad72892318a8831946cba1abd30d65521c"),
     ]),
     # PDF: the Auto Multiple Choice user guide, 101 pages (GPL-2+).
     "amc_guide.jsonl": package_files("deb", "auto-multiple-choice-doc-pdf", "1.6.0-1", [
