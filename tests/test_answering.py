@@ -124,6 +124,23 @@ def test_a_list_item_holds_the_terms_of_the_sentence_that_introduces_its_list() 
     np.testing.assert_allclose(scored.lexical, [5 / 6, 5 / 6, 1.0, 0.0])
 
 
+def test_an_faq_answer_holds_the_terms_of_its_question() -> None:
+    # Lines: 1 the question; 3 the answer's two sentences; 4 a third; 6 prose asking on.
+    text = ("1. Is zlib Y2K-compliant?\n\nYes. It has no dates.\nMore text.\n\n"
+            "Why Y2K? Dates are small.")
+    a = _hit(0, text)
+    spans = [(0, 25), (27, 31), (32, 48), (49, 59), (61, 69), (70, 86)]
+    lines = [(1, 1), (3, 3), (3, 3), (4, 4), (6, 6), (6, 6)]
+    sentences = [Sentence(a, s, e, text[s:e], row, l0, l1)
+                 for row, ((s, e), (l0, l1)) in enumerate(zip(spans, lines, strict=True))]
+    scored = score_sentences("Does zlib handle Y2K?", np.ones(2, dtype=np.float32), sentences,
+                             np.zeros((6, 2), dtype=np.float16), TOKENIZE, QueryOptions())
+    # Terms: zlib, handl, y2k. The two sentences after the question that ends its line get its
+    # "zlib" and "y2k"; the third does not; "Dates are small." goes on from a question on its
+    # own line (prose, not an FAQ), so it gets nothing.
+    np.testing.assert_allclose(scored.lexical, [2 / 3, 2 / 3, 2 / 3, 0.0, 1 / 3, 0.0])
+
+
 def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:
     assert MIN_SCORE == 0.6
     options = QueryOptions(sentence_margin=0.25, answer_sentences=2)

@@ -152,7 +152,7 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     HTTPS and FTP", "Its default is…") also holds those of the sentence just before it in
     its passage, which names what the pronoun stands for; a list item also holds those of
     the sentence that introduces its list ("Colours mark the questions:" for "cyan for empty
-    answers")."""
+    answers"); and an FAQ's answer those of its question (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
     for i in range(1, len(sentences)):
@@ -166,6 +166,38 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
                 lead = i - 1
             if lead >= 0:
                 out[i] = out[i] | tokens[lead]
+    return answers_to_questions(sentences, tokens, out)
+
+
+QUESTION_FOLLOWERS = 2   # sentences after an FAQ's question that hold its terms
+
+
+def answers_to_questions(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]],
+                         held: list[frozenset[str]]) -> list[frozenset[str]]:
+    """`held` with the first QUESTION_FOLLOWERS sentences after a question that ends its line
+    (an FAQ's question: "1. Is zlib Y2K-compliant?") also holding the question's terms, and
+    those of a sentence before it on its line ("…aren't helpful. How can I improve them?"):
+    an answer such as "Yes. zlib doesn't handle dates." hangs on its question. A question
+    followed on its line is prose, not an FAQ's."""
+    out = list(held)
+    question: frozenset[str] | None = None
+    left = 0
+    for i, sent in enumerate(sentences):
+        adjacent = i > 0 and _next_in_passage(sentences[i - 1], sent)
+        if sent.text.rstrip().endswith("?"):
+            question, left = tokens[i], QUESTION_FOLLOWERS
+            before = sentences[i - 1] if adjacent else None
+            if before and before.line_end >= sent.line_start and \
+                    not before.text.rstrip().endswith("?"):
+                question = question | tokens[i - 1]
+        elif question is None or not adjacent or sent.kind == "heading" or (
+                left == QUESTION_FOLLOWERS and sent.line_start <= sentences[i - 1].line_end):
+            question = None
+        else:
+            out[i] = out[i] | question
+            left -= 1
+            if not left:
+                question = None
     return out
 
 
