@@ -19,7 +19,9 @@ from citeqa.answering import (
     decide,
     neighbours,
     score_sentences,
+    separating,
     sides,
+    with_antecedents,
 )
 from citeqa.calibration import Calibration
 from citeqa.lexical import build_bm25, make_tokenizer
@@ -116,12 +118,11 @@ def test_a_list_item_holds_the_terms_of_the_sentence_that_introduces_its_list() 
                  for row, ((s, e), k) in enumerate(zip(spans, kinds, strict=True))]
     sentences.append(Sentence(_hit(1, "- blue for the rest"), 0, 19, "- blue for the rest", 7,
                               kind="list_item"))
-    scored = score_sentences("Which colour marks empty questions in manual input?",
-                             np.ones(2, dtype=np.float32), sentences,
-                             np.zeros((8, 2), dtype=np.float16), TOKENIZE, QueryOptions())
-    # Terms: colour, mark, empti, question, manual, input. Both items get the lead-in's five;
-    # a list item of another passage gets nothing.
-    np.testing.assert_allclose(scored.lexical, [5 / 6, 5 / 6, 1.0, 0.0])
+    tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
+    held = with_antecedents(sentences, tokens)
+    # Both items get the lead-in's terms; a list item of another passage gets nothing.
+    assert held[1] == tokens[1] | tokens[0] and held[2] == tokens[2] | tokens[0]
+    assert held[0] == tokens[0] and held[3] == tokens[3]
 
 
 def test_an_faq_answer_holds_the_terms_of_its_question() -> None:
@@ -133,12 +134,32 @@ def test_an_faq_answer_holds_the_terms_of_its_question() -> None:
     lines = [(1, 1), (3, 3), (3, 3), (4, 4), (6, 6), (6, 6)]
     sentences = [Sentence(a, s, e, text[s:e], row, l0, l1)
                  for row, ((s, e), (l0, l1)) in enumerate(zip(spans, lines, strict=True))]
-    scored = score_sentences("Does zlib handle Y2K?", np.ones(2, dtype=np.float32), sentences,
-                             np.zeros((6, 2), dtype=np.float16), TOKENIZE, QueryOptions())
-    # Terms: zlib, handl, y2k. The two sentences after the question that ends its line get its
-    # "zlib" and "y2k"; the third does not; "Dates are small." goes on from a question on its
-    # own line (prose, not an FAQ), so it gets nothing.
-    np.testing.assert_allclose(scored.lexical, [2 / 3, 2 / 3, 2 / 3, 0.0, 1 / 3, 0.0])
+    tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
+    held = with_antecedents(sentences, tokens)
+    # The two sentences after the question that ends its line get its terms, the third does
+    # not; "Dates are small." goes on from a question on its own line (prose, not an FAQ).
+    asked = tokens[0]
+    assert asked <= held[1] and asked <= held[2]
+    assert held[3] == tokens[3] and held[5] == tokens[5]
+
+
+def test_a_term_most_candidates_hold_separates_none_of_them() -> None:
+    held = [frozenset({"black", "worker"}), frozenset({"black", "cache"}), frozenset({"black"}),
+            frozenset({"cache"})]
+    terms = frozenset({"black", "cache", "worker"})
+    # "black" and "cache" are each held by at least half of the four candidates.
+    assert separating(terms, held) == {"worker"}
+    assert separating(frozenset({"black"}), held) == {"black"}      # nothing else to go on
+    text = "Black uses workers. Black keeps a cache. Black is fast. The cache is small."
+    a = _hit(0, text)
+    spans = [(0, 19), (20, 40), (41, 55), (56, 75)]
+    sentences = [Sentence(a, s, e, text[s:e], row) for row, (s, e) in enumerate(spans)]
+    scored = score_sentences("How many workers does Black use?", np.ones(2, dtype=np.float32),
+                             sentences, np.zeros((4, 2), dtype=np.float16), TOKENIZE,
+                             QueryOptions())
+    # Terms: mani, worker, black, use; "black" is in three of four sentences and counts for
+    # none; "use" and "worker" only in the first.
+    np.testing.assert_allclose(scored.lexical, [2 / 4, 0.0, 0.0, 0.0])
 
 
 def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_floor() -> None:

@@ -100,6 +100,17 @@ def overlap(question_terms: Set[str], sentence_terms: Set[str]) -> float:
     return len(question_terms & sentence_terms) / len(question_terms)
 
 
+COMMON_SHARE = 0.5   # a question term held by this share of the candidates separates none
+
+
+def separating(terms: frozenset[str], held: Sequence[frozenset[str]]) -> frozenset[str]:
+    """The question's terms that fewer than COMMON_SHARE of the candidate sentences hold (all
+    of them when every term is that common): a term nearly every candidate holds, such as
+    the product's name in its own manual, tells none of them apart, so it counts for none."""
+    common = {t for t in terms if sum(t in words for words in held) >= COMMON_SHARE * len(held)}
+    return terms if common == terms else terms - common
+
+
 def is_heading(text: str, kind: str = "paragraph") -> bool:
     """A heading, a question, or a line with no closing punctuation (a title, caption or
     address) is not an answer."""
@@ -125,9 +136,10 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading;
-    the overlap counts an irregular verb form as its verb ("wrote" meets "written"), and a
-    sentence that opens with a pronoun or is a list item holds the terms of the one it hangs
-    on (`with_antecedents`)."""
+    the overlap is the share of the question's terms a sentence holds, counting only terms
+    that separate the candidates (`separating`) and an irregular verb form as its verb
+    ("wrote" meets "written"); a sentence that opens with a pronoun, a list item and an FAQ's
+    answer hold the terms of what they hang on (`with_antecedents`)."""
     kind = expected_type(question)
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
@@ -136,8 +148,9 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     verbs = irregular_stems()
     terms = verb_stems(tokenize(question), verbs)
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
-    lexical = np.array([overlap(terms, verb_stems(words, verbs))
-                        for words in with_antecedents(sentences, tokens)])
+    held = [verb_stems(words, verbs) for words in with_antecedents(sentences, tokens)]
+    kept = separating(terms, held)
+    lexical = np.array([len(kept & words) / len(terms) if terms else 0.0 for words in held])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
