@@ -18,6 +18,7 @@ from citeqa.answering import (
     compose,
     decide,
     neighbours,
+    question_openers,
     score_sentences,
     separating,
     sides,
@@ -141,6 +142,28 @@ def test_an_faq_answer_holds_the_terms_of_its_question() -> None:
     asked = tokens[0]
     assert asked <= held[1] and asked <= held[2]
     assert held[3] == tokens[3] and held[5] == tokens[5]
+
+
+def test_the_sentence_that_opens_an_faq_question_is_part_of_it() -> None:
+    # Line 1: number, statement and question; line 3 the answer; line 5 prose that ends asking.
+    text = ("4.2. The traces are short. How can I improve them?\n\nUse more callers.\n\n"
+            "Traces grow. They are short. Why?")
+    a = _hit(0, text)
+    spans = [(0, 4), (5, 26), (27, 50), (52, 69), (71, 83), (84, 99), (100, 104)]
+    lines = [(1, 1), (1, 1), (1, 1), (3, 3), (5, 5), (5, 5), (5, 5)]
+    sentences = [Sentence(a, s, e, text[s:e], row, l0, l1)
+                 for row, ((s, e), (l0, l1)) in enumerate(zip(spans, lines, strict=True))]
+    assert question_openers(sentences) == [1]
+    scored = score_sentences("How can I make the traces longer?", np.ones(2, dtype=np.float32),
+                             sentences, np.zeros((7, 2), dtype=np.float16), TOKENIZE,
+                             QueryOptions())
+    opts = QueryOptions()
+    # The opener carries the heading penalty as the question does; the answer does not.
+    assert scored.scores[1] == pytest.approx(scored.cosine[1] + opts.lexical_weight
+                                             * scored.lexical[1] + opts.type_weight
+                                             - opts.heading_penalty)
+    assert scored.scores[3] == pytest.approx(scored.cosine[3] + opts.lexical_weight
+                                             * scored.lexical[3] + opts.type_weight)
 
 
 def test_a_term_most_candidates_hold_separates_none_of_them() -> None:

@@ -154,6 +154,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
     offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
+    heading[question_openers(sentences)] = 1.0
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind, cosine, lexical, tokens, common)
@@ -260,6 +261,35 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
             if not _next_in_passage(sentences[j - 1], sentences[j]) or j in out:
                 break
             out.append(j)
+    return out
+
+
+_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s*$")     # "4.2." before an FAQ's question
+
+
+def _asks(sentences: Sequence[Sentence], i: int) -> bool:
+    """Sentence i ends in "?" and ends its line: an FAQ's question, not prose asking on."""
+    if not sentences[i].text.rstrip().endswith("?"):
+        return False
+    after = sentences[i + 1] if i + 1 < len(sentences) else None
+    return after is None or not _next_in_passage(sentences[i], after) or \
+        after.line_start > sentences[i].line_end
+
+
+def question_openers(sentences: Sequence[Sentence]) -> list[int]:
+    """The sentences that open an FAQ's question on its line ("The stack traces … aren't
+    helpful. How can I improve them?"): part of the question, so no answer. Only one that
+    starts its line, or follows just the question's number, counts; one inside a paragraph
+    that ends by asking is prose."""
+    out = []
+    for i in range(len(sentences) - 1):
+        a, b = sentences[i], sentences[i + 1]
+        if not (_next_in_passage(a, b) and a.line_end >= b.line_start and _asks(sentences, i + 1)):
+            continue
+        before = sentences[i - 1] if i > 0 else None
+        if before is None or not _next_in_passage(before, a) or \
+                before.line_end < a.line_start or _NUMBERING.match(before.text):
+            out.append(i)
     return out
 
 
