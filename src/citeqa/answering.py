@@ -14,7 +14,7 @@ probability that it is right; below `QueryOptions.abstain_threshold` it is withh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,13 +91,6 @@ def candidate_sentences(hits: Sequence[Hit], table: SentenceTable) -> list[Sente
                                 table.section(section), KINDS[kind] if 0 <= kind < len(KINDS)
                                 else "paragraph"))
     return out
-
-
-def overlap(question_terms: Set[str], sentence_terms: Set[str]) -> float:
-    """Share of the question's terms that the sentence holds."""
-    if not question_terms:
-        return 0.0
-    return len(question_terms & sentence_terms) / len(question_terms)
 
 
 COMMON_SHARE = 0.5   # a question term held by this share of the candidates separates none
@@ -198,14 +191,14 @@ def answers_to_questions(sentences: Sequence[Sentence], tokens: Sequence[frozens
     left = 0
     for i, sent in enumerate(sentences):
         adjacent = i > 0 and _next_in_passage(sentences[i - 1], sent)
-        if sent.text.rstrip().endswith("?"):
-            question, left = tokens[i], QUESTION_FOLLOWERS
-            before = sentences[i - 1] if adjacent else None
-            if before and before.line_end >= sent.line_start and \
-                    not before.text.rstrip().endswith("?"):
-                question = question | tokens[i - 1]
-        elif question is None or not adjacent or sent.kind == "heading" or (
-                left == QUESTION_FOLLOWERS and sent.line_start <= sentences[i - 1].line_end):
+        if _is_question(sent):
+            question, left = None, QUESTION_FOLLOWERS
+            if _asks(sentences, i):
+                question = tokens[i]
+                before = sentences[i - 1] if adjacent else None
+                if before and before.line_end >= sent.line_start and not _is_question(before):
+                    question = question | tokens[i - 1]
+        elif question is None or not adjacent or sent.kind == "heading":
             question = None
         else:
             out[i] = out[i] | question
@@ -267,9 +260,13 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
 _NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s*$")     # "4.2." before an FAQ's question
 
 
+def _is_question(sentence: Sentence) -> bool:
+    return sentence.text.rstrip().endswith("?")
+
+
 def _asks(sentences: Sequence[Sentence], i: int) -> bool:
     """Sentence i ends in "?" and ends its line: an FAQ's question, not prose asking on."""
-    if not sentences[i].text.rstrip().endswith("?"):
+    if not _is_question(sentences[i]):
         return False
     after = sentences[i + 1] if i + 1 < len(sentences) else None
     return after is None or not _next_in_passage(sentences[i], after) or \
