@@ -71,8 +71,8 @@ from citeqa.answer_model import (  # noqa: E402
 )
 from citeqa.answering import candidate_sentences, decide, score_sentences  # noqa: E402
 from citeqa.calibration import isotonic  # noqa: E402
-from citeqa.evaluation import Question, load_questions  # noqa: E402
-from citeqa.metrics import calibration_bins, contains_answer  # noqa: E402
+from citeqa.evaluation import Question, holds_answer, load_questions  # noqa: E402
+from citeqa.metrics import calibration_bins  # noqa: E402
 from citeqa.parsing import plain_text  # noqa: E402
 from citeqa.settings import PRECISIONS  # noqa: E402
 
@@ -271,7 +271,7 @@ def collect(index: Index, questions: Sequence[Question], source: str, options: Q
                    _NULL_MODEL)
         answerable = q.answerable and not off_topic
         text = " ".join(plain_text(sentences[i].text) for i in d.chosen)
-        right = answerable and bool(d.chosen) and contains_answer(text, q.answers)
+        right = answerable and bool(d.chosen) and holds_answer(text, q.answers)
         group = (group_of or {}).get(q.id) or str(q.source)
         items.append(Item(f"{source}:{q.id}", source, group, answerable,
                           d.features if d.refused in (None, "confidence") else None, right,

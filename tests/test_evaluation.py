@@ -15,6 +15,7 @@ from citeqa.evaluation import (
     Evidence,
     Question,
     QuestionSetError,
+    holds_answer,
     judge_answer,
     judge_hits,
     keep_sources,
@@ -114,6 +115,13 @@ def test_answer_matching_is_case_and_whitespace_blind() -> None:
 def test_citation_markers_do_not_count_as_answers() -> None:
     assert normalise(strip_markers("It rose. [1] Then fell. [12]")) == "it rose. then fell."
     assert not contains_answer(strip_markers("Nothing numeric here. [1]"), ["1"])
+
+
+def test_a_gold_answer_copied_with_its_markup_matches_the_shown_text() -> None:
+    shown = "The benefit is to avoid starting up a new Black process. [1]"
+    assert holds_answer(strip_markers(shown), ["a new _Black_\nprocess"])
+    assert holds_answer("Run pip install.", ["`pip install`"])
+    assert not holds_answer(strip_markers(shown), ["a new _Blue_ process"])
 
 
 def _citation(start: int, end: int, source: str = "s.txt") -> Citation:

@@ -33,6 +33,7 @@ from .metrics import (
     strip_markers,
     type_metrics,
 )
+from .parsing.markup import plain_text
 from .records import Answer, Hit
 from .settings import MODES
 
@@ -245,10 +246,17 @@ def judge_hits(q: Question, hits: Sequence[Hit], evidence: Sequence[Evidence],
                      len(covered), len(evidence), seconds)
 
 
+def holds_answer(shown: str, answers: Sequence[str]) -> bool:
+    """Whether an answer's text as shown (markup stripped) holds a gold answer, read the same
+    way: an answer copied from the source with its markup ("a new _Black_ process") is
+    matched by the words a reader sees ("a new Black process")."""
+    return contains_answer(shown, [plain_text(a) for a in answers])
+
+
 def judge_answer(q: Question, answer: Answer, evidence: Sequence[Evidence],
                  seconds: float) -> Asked:
     """Whether the answer is right and how many of its citations are relevant."""
-    correct = not answer.abstained and contains_answer(strip_markers(answer.text), q.answers)
+    correct = not answer.abstained and holds_answer(strip_markers(answer.text), q.answers)
     relevant = sum(bool(supported_quotes(c.source, (c.start, c.end), evidence))
                    for c in answer.citations)
     return Asked(answer.abstained, correct, len(answer.citations), relevant,
