@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.answer_types import expected_type, lowercase_words, offers
+from citeqa.answer_types import asks_how_to, expected_type, instructs, lowercase_words, offers
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -121,3 +121,33 @@ def test_a_name_given_after_called_or_known_as_may_be_lower_case() -> None:
     assert offers("name", question, "Shore power is known as cold ironing.", common)
     assert not offers("name", question, "Shore power lets a docked ship switch off.", common)
     assert not offers("name", question, "It is called shore power.", common)   # the asked name
+
+
+@pytest.mark.parametrize(("question", "how_to"), [
+    ("How do I stop pip from installing dependencies?", True),
+    ("A question broke after the exam. How can I neutralise it?", True),
+    ("how to get longer stack traces", True),
+    ("How did the Romans build their roads?", False),
+    ("How many choices can a question have?", False),
+])
+def test_asks_how_to(question: str, how_to: bool) -> None:
+    assert asks_how_to(question) is how_to
+
+
+@pytest.mark.parametrize("sentence", [
+    "This can be disabled by passing `--no-deps` to pip.",
+    "Use the option --no-deps.",
+    "To cancel a question use \\QuestionIndicative.",
+    "Call deflateInit2() with a window size.",
+    "Set PIP_NO_CACHE_DIR in the environment.",
+    "The cache lives in ~/Library/Caches/pip.",
+    "Press Ctrl+c to stop it.",
+])
+def test_a_how_to_is_answered_by_a_command_option_path_or_key(sentence: str) -> None:
+    assert instructs("How do I make it stop?", sentence)
+
+
+def test_prose_and_the_questions_own_commands_do_not_instruct() -> None:
+    assert not instructs("How do I stop it?", "Pip resolves the dependencies of packages.")
+    assert not instructs("How do I stop it?", "It is fine - and/or an e-mail will do.")
+    assert not instructs("How do I use --no-deps?", "Pass --no-deps to pip.")

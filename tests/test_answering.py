@@ -96,6 +96,18 @@ def test_an_irregular_verb_form_counts_as_its_verb_in_the_overlap() -> None:
     assert list(scored.lexical) == [1.0, 0.5]
 
 
+def test_a_how_to_question_prefers_the_sentence_that_names_an_option() -> None:
+    text = "Pip installs dependencies too. Pass --no-deps to skip them."
+    hit = _hit(0, text)
+    sentences = [Sentence(hit, 0, 30, text[:30], 0), Sentence(hit, 31, 59, text[31:], 1)]
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float16)
+    opts = QueryOptions()
+    for question, bonus in (("How do I avoid it?", opts.type_weight), ("Why avoid it?", 0.0)):
+        scored = score_sentences(question, np.array([1.0, 0.0], dtype=np.float32), sentences,
+                                 vectors, TOKENIZE, opts)
+        assert scored.scores[1] - scored.scores[0] == pytest.approx(bonus)
+
+
 def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -> None:
     text = "GNU Wget downloads files. It supports HTTP and FTP. Downloads resume. It is free."
     a, b = _hit(0, text), _hit(1, "It supports proxies.")
@@ -108,6 +120,17 @@ def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -
     # Terms: protocol, wget, support. "It supports…" gets "wget" from the sentence before;
     # "Downloads resume." opens with no pronoun; the other passage's "It" has nothing before.
     np.testing.assert_allclose(scored.lexical, [1 / 3, 2 / 3, 0.0, 0.0, 1 / 3])
+
+
+def test_a_sentence_opening_with_a_preposition_and_a_pronoun_holds_the_terms_before() -> None:
+    text = "The Lang option sets the language. Without this option, English is used. With care, all goes."
+    a = _hit(0, text)
+    spans = [(0, 34), (35, 72), (73, 94)]
+    sentences = [Sentence(a, s, e, text[s:e], row) for row, (s, e) in enumerate(spans)]
+    tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
+    held = with_antecedents(sentences, tokens)
+    # "Without this option" points back; "With care" does not.
+    assert held[1] == tokens[1] | tokens[0] and held[2] == tokens[2]
 
 
 def test_a_list_item_holds_the_terms_of_the_sentence_that_introduces_its_list() -> None:
@@ -154,7 +177,7 @@ def test_the_sentence_that_opens_an_faq_question_is_part_of_it() -> None:
     sentences = [Sentence(a, s, e, text[s:e], row, l0, l1)
                  for row, ((s, e), (l0, l1)) in enumerate(zip(spans, lines, strict=True))]
     assert question_openers(sentences) == [1]
-    scored = score_sentences("How can I make the traces longer?", np.ones(2, dtype=np.float32),
+    scored = score_sentences("What makes the traces longer?", np.ones(2, dtype=np.float32),
                              sentences, np.zeros((7, 2), dtype=np.float16), TOKENIZE,
                              QueryOptions())
     opts = QueryOptions()

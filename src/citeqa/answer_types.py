@@ -6,7 +6,8 @@ an expansion of X; "why" asks for a reason, no kind. A sentence
 offers an answer only with such a token that the question does not already contain, which
 is how near-miss questions ("on which day in November 2014…") are told from answerable ones.
 `values` lists those tokens (and places, for "where" questions), so two sentences that give
-different ones can be told to disagree.
+different ones can be told to disagree. "How do I…" asks for no kind, but a sentence that
+names a command, an option or a key (`instructs`) is the likelier answer in documentation.
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("name", re.compile(r"^\s*(?:who|whom|whose)\b|\b(?:what|which)\s+is\s+the\s+name\b|"
                         r"\bfirst\s+name\b|\bnamed?\b|\bnames\b", re.I)),
 ]
+_HOW_TO = re.compile(r"\bhow\s+(?:do|can|could|should|would|may|might|must)\s+(?:i|you|we|one)\b"
+                     r"|\bhow\s+to\b", re.I)
+_COMMAND = re.compile("|".join((
+    r"`[^`\n]+`",                                           # a code span: `pip cache dir`
+    r"(?<![\w-])--?[A-Za-z][\w-]*(?:=\S+)?",                 # an option: -s, --no-deps=x
+    r"\\[A-Za-z]+",                                         # a TeX command: \QuestionIndicative
+    r"\b[A-Za-z_]\w*\(\)",                                  # a call: deflateInit2()
+    r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b",                        # an environment variable
+    r"(?<![\w/])(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]*)*",         # a path: ~/.cache/pip
+    r"\b(?:Ctrl|Control|Alt|Shift|Meta|Cmd)[+-]\w",         # a key: Ctrl+c
+)))
 _REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
@@ -196,3 +208,14 @@ def _new(tokens: list[str], asked: str) -> list[str]:
 def _words(sentence: str, vocabulary: list[str], asked: str) -> bool:
     words = set(re.findall(r"[a-z]+", sentence.lower()))
     return any(w in words and not re.search(rf"\b{w}\b", asked) for w in vocabulary)
+
+
+def asks_how_to(question: str) -> bool:
+    """Whether the question asks how to do something ("How do I stop pip from…?")."""
+    return bool(_HOW_TO.search(question))
+
+
+def instructs(question: str, sentence: str) -> bool:
+    """Whether `sentence` names a command, option, path, variable or key that `question` does
+    not: what "how do I…" is answered by in documentation ("…by passing `--no-deps`")."""
+    return bool(_new(_COMMAND.findall(sentence), question.lower()))

@@ -30,7 +30,16 @@ from .answer_model import (
     passage_terms,
     question_terms,
 )
-from .answer_types import conflict, dissent_kind, expected_type, lowercase_words, offers, values
+from .answer_types import (
+    asks_how_to,
+    conflict,
+    dissent_kind,
+    expected_type,
+    instructs,
+    lowercase_words,
+    offers,
+    values,
+)
 from .parsing import plain_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
@@ -41,8 +50,11 @@ NO_ANSWER = "The documents do not contain an answer to this question."
 DISAGREE = "The documents disagree:"
 MIN_SCORE = 0.6          # no answer when the best sentence's hand score is below this
 _CLOSED = re.compile(r"[.!?:;”\"’')\]]$")
-# A sentence opening with one of these names its subject in the sentence before it.
-_ANAPHOR = re.compile(r"^\W*(?:it|its|this|that|these|they|their|he|his|she|her|such)\b", re.I)
+# A sentence opening with one of these, alone or after a preposition ("In that case, try
+# etex", "Without this option, English is used"), names its subject in the sentence before it.
+_ANAPHOR = re.compile(r"^\W*(?:(?:in|for|with|without|by|from|after|before|on|at|under|of|to"
+                      r"|unlike|besides|despite|during|since)\s+)?"
+                      r"(?:it|its|this|that|these|they|their|he|his|she|her|such)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,8 @@ class Scored:
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
-    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading;
+    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading
+    (for "how do I…", a sentence that names a command, option or key offers: `instructs`);
     the overlap is the share of the question's terms a sentence holds, counting only terms
     that separate the candidates (`separating`) and an irregular verb form as its verb
     ("wrote" meets "written"); a sentence that opens with a pronoun, a list item and an FAQ's
@@ -145,7 +158,11 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     kept = separating(terms, held)
     lexical = np.array([len(kept & words) / len(terms) if terms else 0.0 for words in held])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
-    offered = np.array([offers(kind, question, s.text, common) for s in sentences], dtype=bool)
+    if kind is None and asks_how_to(question):
+        offered = np.array([instructs(question, s.text) for s in sentences], dtype=bool)
+    else:
+        offered = np.array([offers(kind, question, s.text, common) for s in sentences],
+                           dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     heading[question_openers(sentences)] = 1.0
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
@@ -156,10 +173,10 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
 def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]]
                      ) -> list[frozenset[str]]:
     """Each sentence's terms; one that opens with a pronoun or possessive ("It supports HTTP,
-    HTTPS and FTP", "Its default is…") also holds those of the sentence just before it in
-    its passage, which names what the pronoun stands for; a list item also holds those of
-    the sentence that introduces its list ("Colours mark the questions:" for "cyan for empty
-    answers"); and an FAQ's answer those of its question (`answers_to_questions`)."""
+    HTTPS and FTP", "Its default is…", "In that case…") also holds those of the sentence
+    just before it in its passage, which names what the pronoun stands for; a list item also
+    holds those of the sentence that introduces its list ("Colours mark the questions:" for
+    "cyan for empty answers"); and an FAQ's answer those of its question (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
     for i in range(1, len(sentences)):
