@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.answer_types import asks_how_to, expected_type, instructs, lowercase_words, offers
+from citeqa.answer_types import expected_type, gives, hinted_kind, lowercase_words, offers
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -123,15 +123,18 @@ def test_a_name_given_after_called_or_known_as_may_be_lower_case() -> None:
     assert not offers("name", question, "It is called shore power.", common)   # the asked name
 
 
-@pytest.mark.parametrize(("question", "how_to"), [
-    ("How do I stop pip from installing dependencies?", True),
-    ("A question broke after the exam. How can I neutralise it?", True),
-    ("how to get longer stack traces", True),
-    ("How did the Romans build their roads?", False),
-    ("How many choices can a question have?", False),
+@pytest.mark.parametrize(("question", "hint"), [
+    ("How do I stop pip from installing dependencies?", "how-to"),
+    ("A question broke after the exam. How can I neutralise it?", "how-to"),
+    ("how to get longer stack traces", "how-to"),
+    ("Why can't pip work out the whole tree first?", "reason"),
+    ("The build fails. Why?", "reason"),
+    ("What is the reason for the delay?", "reason"),
+    ("How did the Romans build their roads?", None),
+    ("Who asked why?", None),
 ])
-def test_asks_how_to(question: str, how_to: bool) -> None:
-    assert asks_how_to(question) is how_to
+def test_hinted_kind(question: str, hint: str | None) -> None:
+    assert hinted_kind(question) == hint
 
 
 @pytest.mark.parametrize("sentence", [
@@ -144,10 +147,22 @@ def test_asks_how_to(question: str, how_to: bool) -> None:
     "Press Ctrl+c to stop it.",
 ])
 def test_a_how_to_is_answered_by_a_command_option_path_or_key(sentence: str) -> None:
-    assert instructs("How do I make it stop?", sentence)
+    assert gives("how-to", "How do I make it stop?", sentence)
 
 
 def test_prose_and_the_questions_own_commands_do_not_instruct() -> None:
-    assert not instructs("How do I stop it?", "Pip resolves the dependencies of packages.")
-    assert not instructs("How do I stop it?", "It is fine - and/or an e-mail will do.")
-    assert not instructs("How do I use --no-deps?", "Pass --no-deps to pip.")
+    assert not gives("how-to", "How do I stop it?", "Pip resolves the dependencies of packages.")
+    assert not gives("how-to", "How do I stop it?", "It is fine - and/or an e-mail will do.")
+    assert not gives("how-to", "How do I use --no-deps?", "Pass --no-deps to pip.")
+
+
+@pytest.mark.parametrize(("sentence", "cause"), [
+    ("As downloading is costly, pip cannot compute the tree first.", True),
+    ("Pip cannot do it, because downloads are costly.", True),
+    ("Hashes are excluded to avoid a false sense of security.", True),
+    ("The delay was due to rain.", True),
+    ("Pip downloads several versions of a package.", False),
+    ("It works as expected.", False),
+])
+def test_a_reason_is_given_by_a_causal_link(sentence: str, cause: bool) -> None:
+    assert gives("reason", "Why?", sentence) is cause

@@ -6,8 +6,9 @@ an expansion of X; "why" asks for a reason, no kind. A sentence
 offers an answer only with such a token that the question does not already contain, which
 is how near-miss questions ("on which day in November 2014…") are told from answerable ones.
 `values` lists those tokens (and places, for "where" questions), so two sentences that give
-different ones can be told to disagree. "How do I…" asks for no kind, but a sentence that
-names a command, an option or a key (`instructs`) is the likelier answer in documentation.
+different ones can be told to disagree. "How do I…" and "why" ask for no kind, but hint at
+one (`hinted_kind`): in documentation a sentence that names a command, an option or a key
+answers "how do I…", and one that gives a cause answers "why".
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ _COMMAND = re.compile("|".join((
     r"(?<![\w/])(?:~|\.{1,2})?/[\w.-]+(?:/[\w.-]*)*",         # a path: ~/.cache/pip
     r"\b(?:Ctrl|Control|Alt|Shift|Meta|Cmd)[+-]\w",         # a key: Ctrl+c
 )))
+_WHY = re.compile(r"(?:^|[.,;])\W*(?:why|how\s+come)\b|\bwhat\s+(?:is|was|are)\s+the\s+reasons?\b",
+                  re.I)
+_CAUSE = re.compile(r"\b(?:because|since|due\s+to|owing\s+to|so\s+that|in\s+order\s+to|to\s+avoid|"
+                    r"to\s+prevent|otherwise|reasons?|therefore|thus|hence|caused\s+by|results?\s+in|"
+                    r"leads?\s+to|means?\s+that)\b|^\W*as\s", re.I)
 _REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
@@ -210,12 +216,21 @@ def _words(sentence: str, vocabulary: list[str], asked: str) -> bool:
     return any(w in words and not re.search(rf"\b{w}\b", asked) for w in vocabulary)
 
 
-def asks_how_to(question: str) -> bool:
-    """Whether the question asks how to do something ("How do I stop pip from…?")."""
-    return bool(_HOW_TO.search(question))
+def hinted_kind(question: str) -> str | None:
+    """What a question that asks for no kind hints its answer holds: "how-to" for "How do I
+    stop pip from…?", "reason" for "Why does…?"; None for neither. A sentence that holds one
+    (`gives`) is likelier the answer, but none is required."""
+    if _HOW_TO.search(question):
+        return "how-to"
+    if _WHY.search(question):
+        return "reason"
+    return None
 
 
-def instructs(question: str, sentence: str) -> bool:
-    """Whether `sentence` names a command, option, path, variable or key that `question` does
-    not: what "how do I…" is answered by in documentation ("…by passing `--no-deps`")."""
-    return bool(_new(_COMMAND.findall(sentence), question.lower()))
+def gives(hint: str, question: str, sentence: str) -> bool:
+    """Whether `sentence` holds what `hint` asks for: for "how-to" a command, option, path,
+    variable or key that `question` does not name ("…by passing `--no-deps`"), for "reason"
+    a causal link ("because", "since", "due to", "in order to", a sentence opening "As…")."""
+    if hint == "how-to":
+        return bool(_new(_COMMAND.findall(sentence), question.lower()))
+    return bool(_CAUSE.search(sentence))

@@ -31,11 +31,11 @@ from .answer_model import (
     question_terms,
 )
 from .answer_types import (
-    asks_how_to,
     conflict,
     dissent_kind,
     expected_type,
-    instructs,
+    gives,
+    hinted_kind,
     lowercase_words,
     offers,
     values,
@@ -141,7 +141,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
     """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading
-    (for "how do I…", a sentence that names a command, option or key offers: `instructs`);
+    (for a question that asks for no kind, `offers` is whether the sentence `gives` what the
+    question hints at: a command for "how do I…", a cause for "why");
     the overlap is the share of the question's terms a sentence holds, counting only terms
     that separate the candidates (`separating`) and an irregular verb form as its verb
     ("wrote" meets "written"); a sentence that opens with a pronoun, a list item and an FAQ's
@@ -158,8 +159,9 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     kept = separating(terms, held)
     lexical = np.array([len(kept & words) / len(terms) if terms else 0.0 for words in held])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
-    if kind is None and asks_how_to(question):
-        offered = np.array([instructs(question, s.text) for s in sentences], dtype=bool)
+    hint = hinted_kind(question) if kind is None else None
+    if hint is not None:
+        offered = np.array([gives(hint, question, s.text) for s in sentences], dtype=bool)
     else:
         offered = np.array([offers(kind, question, s.text, common) for s in sentences],
                            dtype=bool)
