@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.answer_types import expected_type, gives, hinted_kind, lowercase_words, offers
+from citeqa.answer_types import (
+    asks_default,
+    expected_type,
+    gives,
+    hinted_kind,
+    lowercase_words,
+    offers,
+    states_default,
+)
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -166,3 +174,25 @@ def test_prose_and_the_questions_own_commands_do_not_instruct() -> None:
 ])
 def test_a_reason_is_given_by_a_causal_link(sentence: str, cause: bool) -> None:
     assert gives("reason", "Why?", sentence) is cause
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("What is the default darkness threshold?", True),
+    ("In what order are packages listed unless told otherwise?", True),
+    ("If I leave out the Lang option, what language is used?", True),
+    ("Which typeface is used when none is chosen?", True),
+    ("Which typeface is used for Arabic?", False),
+])
+def test_asks_default(question: str, asks: bool) -> None:
+    assert asks_default(question) is asks
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("Default value is Rasheeq.", True),
+    ("By default, packages are sorted by name.", True),
+    ("Without this option, English will be selected.", True),
+    ("The cache defaults to ~/.cache/pip.", True),
+    ("Packages are sorted by name.", False),
+])
+def test_states_default(sentence: str, states: bool) -> None:
+    assert states_default(sentence) is states

@@ -108,6 +108,19 @@ def test_a_how_to_question_prefers_the_sentence_that_names_an_option() -> None:
         assert scored.scores[1] - scored.scores[0] == pytest.approx(bonus)
 
 
+def test_a_question_about_a_default_prefers_the_sentence_that_states_one() -> None:
+    text = "Lang sets the language. Without this option, English is used."
+    hit = _hit(0, text)
+    sentences = [Sentence(hit, 0, 23, text[:23], 0), Sentence(hit, 24, 62, text[24:], 1)]
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float16)
+    opts = QueryOptions()
+    for question, bonus in (("Which one applies unless told otherwise?", opts.type_weight),
+                            ("Which one applies?", 0.0)):
+        scored = score_sentences(question, np.array([1.0, 0.0], dtype=np.float32), sentences,
+                                 vectors, TOKENIZE, opts)
+        assert scored.scores[1] - scored.scores[0] == pytest.approx(bonus)
+
+
 def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -> None:
     text = "GNU Wget downloads files. It supports HTTP and FTP. Downloads resume. It is free."
     a, b = _hit(0, text), _hit(1, "It supports proxies.")

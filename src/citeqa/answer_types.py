@@ -92,6 +92,14 @@ _WHY = re.compile(r"(?:^|[.,;])\W*(?:why|how\s+come)\b|\bwhat\s+(?:is|was|are)\s
 _CAUSE = re.compile(r"\b(?:because|since|due\s+to|owing\s+to|so\s+that|in\s+order\s+to|to\s+avoid|"
                     r"to\s+prevent|otherwise|reasons?|therefore|thus|hence|caused\s+by|results?\s+in|"
                     r"leads?\s+to|means?\s+that)\b|^\W*as\s", re.I)
+# "What is the default…", "…unless told otherwise", "If I leave out the option…": a question
+# about what holds when nothing is chosen, answered by a sentence that says so.
+_ASKS_DEFAULT = re.compile(r"\bdefault\b|\bunless\s+(?:told|set|given|specified|chosen)\b|"
+                           r"\bwhen\s+none\s+is\b|\bout\s+of\s+the\s+box\b|"
+                           r"\bif\s+(?:i|you|we)\s+(?:leave\s+out|omit|do\s+not\s+set|don't\s+set)\b",
+                           re.I)
+_STATES_DEFAULT = re.compile(r"\bdefault(?:s|ed)?\b|\bunless\b|\bwithout\s+(?:this|the|that|any)\b|"
+                             r"\bif\s+(?:not|omitted|unset|absent)\b|\botherwise\b", re.I)
 _REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
@@ -234,3 +242,15 @@ def gives(hint: str, question: str, sentence: str) -> bool:
     if hint == "how-to":
         return bool(_new(_COMMAND.findall(sentence), question.lower()))
     return bool(_CAUSE.search(sentence))
+
+
+def asks_default(question: str) -> bool:
+    """Whether the question asks what holds when nothing is chosen ("What is the default
+    darkness threshold?", "In what order are packages listed unless told otherwise?")."""
+    return bool(_ASKS_DEFAULT.search(question))
+
+
+def states_default(sentence: str) -> bool:
+    """Whether the sentence says what holds when nothing is chosen ("Default value is
+    Rasheeq", "Without this option, English will be selected")."""
+    return bool(_STATES_DEFAULT.search(sentence))

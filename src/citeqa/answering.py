@@ -31,6 +31,7 @@ from .answer_model import (
     question_terms,
 )
 from .answer_types import (
+    asks_default,
     conflict,
     dissent_kind,
     expected_type,
@@ -38,6 +39,7 @@ from .answer_types import (
     hinted_kind,
     lowercase_words,
     offers,
+    states_default,
     values,
 )
 from .parsing import plain_text
@@ -140,9 +142,10 @@ class Scored:
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
                     vectors: np.ndarray, tokenize: Callable[[str], list[str]],
                     config: QueryOptions) -> Scored:
-    """cosine + lexical_weight * term overlap + type_weight * offers - heading_penalty * heading
-    (for a question that asks for no kind, `offers` is whether the sentence `gives` what the
-    question hints at: a command for "how do I…", a cause for "why");
+    """cosine + lexical_weight * term overlap + type_weight * (offers + default)
+    - heading_penalty * heading. For a question that asks for no kind, `offers` is whether
+    the sentence `gives` what the question hints at (a command for "how do I…", a cause for
+    "why"); `default` is whether it states a default when the question asks for one;
     the overlap is the share of the question's terms a sentence holds, counting only terms
     that separate the candidates (`separating`) and an irregular verb form as its verb
     ("wrote" meets "written"); a sentence that opens with a pronoun, a list item and an FAQ's
@@ -167,7 +170,9 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                            dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     heading[question_openers(sentences)] = 1.0
-    scores = (cosine + config.lexical_weight * lexical + config.type_weight * offered
+    default = np.array([asks_default(question) and states_default(s.text) for s in sentences],
+                       dtype=np.float64)
+    scores = (cosine + config.lexical_weight * lexical + config.type_weight * (offered + default)
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind, cosine, lexical, tokens, common)
 
