@@ -32,6 +32,10 @@ from citeqa.answer_types import (
     ("When did they raise the price of oil?", "date"),
     ("Which year did the price of oil drop?", "date"),
     ("Why did OPEC raise the price of oil?", None),
+    # A leading condition is not the question: the wh-word after it asks.
+    ("When the tests run as root, which account do they use?", None),
+    ("If the ships left in May, how many returned?", "quantity"),
+    ("When the talks ended, when did the ships leave?", "date"),
     ("What does LGM stands for?", "acronym"),
     # A program's "cost" is no price: money only for "the cost of", "how much … cost".
     ("What is the total cost of attendance?", "money"),

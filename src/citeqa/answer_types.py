@@ -101,15 +101,22 @@ _ASKS_DEFAULT = re.compile(r"\bdefault\b|\bunless\s+(?:told|set|given|specified|
 _STATES_DEFAULT = re.compile(r"\bdefault(?:s|ed)?\b|\bunless\b|\bwithout\s+(?:this|the|that|any)\b|"
                              r"\bif\s+(?:not|omitted|unset|absent)\b|\botherwise\b", re.I)
 _REASON = re.compile(r"^\s*(?:why|how\s+come)\b", re.I)   # a reason is no typed answer
+# "When the tests run as root, which account…": a clause that sets a condition, then the question.
+_CONDITION = re.compile(r"\s*(?:when|whenever|if|once|while|after|before)\b[^?]*?,\s*"
+                        r"(?=(?:what|which|who|whom|whose|where|when|how|why)\b)", re.I)
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
 def expected_type(question: str) -> str | None:
     """The answer type a question asks for, or None when it does not say. It is read from the
-    main clause, up to a second wh-word: "what do I type to see how much space it needs?"
-    asks for a key, not a quantity."""
+    main clause, after a leading condition and up to a second wh-word: "what do I type to see
+    how much space it needs?" asks for a key, not a quantity, and "When the tests run as
+    root, which account do they use?" for an account, not a date."""
     if _REASON.search(question):
         return None
+    condition = _CONDITION.match(question)
+    if condition:
+        question = question[condition.end():]
     second = list(_WH.finditer(question))[1:2]
     main = question[:second[0].start()] if second else question
     for name, pattern in _TYPES:
