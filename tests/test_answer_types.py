@@ -95,10 +95,17 @@ def test_an_expansion_may_follow_or_precede_the_acronym() -> None:
     "It was accidentally introduced in the late 1980s.",
     "The population recovered in the 17th century.",
     "They used French names well into the nineteenth century.",
+    "By autumn 1347, the plague reached Alexandria.",
 ])
 def test_decades_and_centuries_are_dates(sentence: str) -> None:
     assert offers("date", "When did it happen?", sentence)
     assert not offers("date", "When did it happen?", "It happened after the war.")
+
+
+def test_a_medieval_year_is_a_date_but_still_a_count() -> None:
+    # "1347" gives a date, and a number of people too: only 1500-2099 reads as a year alone.
+    assert offers("quantity", "How many people died?", "In all, 1347 people died.")
+    assert not offers("quantity", "How many people died?", "In 1947, people died.")
 
 
 def test_capitalised_common_words_are_not_names() -> None:

@@ -25,7 +25,8 @@ NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve doze
 CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")     # a number that reads as a year, not a count
+_DATE_YEAR = re.compile(r"\b(?:1\d|20)\d\d\b")   # a year a date may give: "by autumn 1347"
 # A decade or a century is a date too ("the 1960s", "the 17th century", "the nineteenth century").
 _ERA = re.compile(r"\b1\d{2}0s\b|\b20\d0s\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
                   r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
@@ -148,7 +149,8 @@ def offers(kind: str | None, question: str, sentence: str,
         return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked)
                     or _HOW_LONG.search(question) and _new(_DURATION.findall(sentence), asked))
     if kind == "date":
-        found = _YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence) + _ERA.findall(sentence)
+        found = (_DATE_YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence)
+                 + _ERA.findall(sentence))
         return bool(_new(found, asked) or _words(sentence, MONTHS, asked)
                     or re.search(r"\b(?:last|next|this)\s+(?:year|month|week)\b|\btoday\b",
                                  sentence, re.I) and "today" not in asked)
@@ -173,7 +175,7 @@ def values(kind: str | None, question: str, sentence: str,
     Empty for questions of no kind and for expansions."""
     asked = question.lower()
     if kind == "date":
-        years = {f"year:{y}" for y in _YEAR.findall(sentence) if y not in asked}
+        years = {f"year:{y}" for y in _DATE_YEAR.findall(sentence) if y not in asked}
         months = {f"month:{w.lower()[:3]}" for w in re.findall(r"\b[A-Z][a-z]+", sentence)
                   if w.lower() in MONTHS and w.lower() not in asked}
         days = {f"day:{m[:3].lower()} {int(d)}" for d, m in _DAY_MONTH.findall(sentence)} | \
