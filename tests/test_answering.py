@@ -249,6 +249,20 @@ def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:
     assert choose(Scored(np.array([0.9, 0.7]), np.array([False, True]), "date"), options) == []
 
 
+def test_a_sentence_restating_a_who_question_needs_no_name() -> None:
+    options = QueryOptions()
+    # "An architect normally manages the job" for "Who normally manages a construction job?"
+    restating = Scored(np.array([0.9, 0.5]), np.array([False, False]), "name",
+                       lexical=np.array([0.75, 0.25]))
+    assert choose(restating, options) == [0]
+    loose = Scored(np.array([0.9, 0.5]), np.array([False, False]), "name",
+                   lexical=np.array([0.5, 0.25]))
+    assert choose(loose, options) == []
+    a_date = Scored(np.array([0.9, 0.5]), np.array([False, False]), "date",
+                    lexical=np.array([1.0, 0.25]))
+    assert choose(a_date, options) == []
+
+
 def test_an_acronyms_expansion_is_an_answer_below_the_score_floor() -> None:
     options = QueryOptions()
     assert choose(Scored(np.array([0.58, 0.2]), np.array([True, False]), "acronym"), options) == [0]

@@ -235,7 +235,8 @@ def answers_to_questions(sentences: Sequence[Sentence], tokens: Sequence[frozens
 def choose(scored: Scored, config: QueryOptions) -> list[int]:
     """The best sentence and those within `sentence_margin` of it, best first, each wording
     once; empty when the best is below MIN_SCORE (unless it expands the acronym asked about)
-    or no sentence near it offers the asked-for kind."""
+    or no sentence near it offers the asked-for kind (unless it restates a "who" question:
+    `_restates`)."""
     scores = scored.scores
     if not len(scores):
         return []
@@ -246,7 +247,8 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
     if best < MIN_SCORE and not (scored.kind == "acronym" and scored.offers[order[0]]):
         return []
     near = [i for i in order if scores[i] >= best - config.type_window]
-    if scored.kind is not None and not any(scored.offers[i] for i in near):
+    if scored.kind is not None and not any(scored.offers[i] for i in near) \
+            and not _restates(scored, order[0]):
         return []
     picked: list[int] = []
     for i in order:
@@ -258,6 +260,17 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
             continue
         picked.append(i)
     return picked
+
+
+RESTATED = 0.6   # share of the question's terms in a sentence that answers "who" with a role
+
+
+def _restates(scored: Scored, best: int) -> bool:
+    """Whether the best sentence answers a question for a name without one: a sentence that
+    holds RESTATED of the question's terms puts its answer where the wh-word was, and "who"
+    is often answered by a role or a group ("An architect normally manages the job")."""
+    return scored.kind == "name" and scored.lexical is not None \
+        and bool(scored.lexical[best] >= RESTATED)
 
 
 LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a colon
