@@ -62,6 +62,11 @@ def test_offers_needs_a_new_token_of_the_kind() -> None:
     assert offers(None, "Which venue?", "anything")
 
 
+def test_money_can_be_in_lira() -> None:
+    assert offers("money", "How much money could he claim?", "He could claim 6 million Lira.")
+    assert not offers("money", "How much money could he claim?", "He could claim 6 million.")
+
+
 def test_an_amount_can_be_written_in_words_and_units() -> None:
     question = "How much memory can a few hundred bytes of XML tie up?"
     assert offers("quantity", question, "An attacker can occupy several Gigabytes of memory.")
@@ -76,6 +81,12 @@ def test_how_long_is_answered_by_one_unit_of_time() -> None:
     assert not offers("quantity", question, "Messages are moderated and may take a while.")
     # "a day" is no count of things.
     assert not offers("quantity", "How many messages reach the list?", "Few arrive a day late.")
+    # ... or by when it began: "since 2001", "since the Treaty of Rome 1957".
+    since = "How long has the government countered it?"
+    assert offers("quantity", since, "Since 2001, the government has countered it.")
+    assert offers("quantity", since, "Trade was central since the Treaty of Rome 1957.")
+    assert not offers("quantity", since, "The government has countered it in 2001.")
+    assert not offers("quantity", "How many ships came?", "Ships came since 2001.")
 
 
 def test_a_name_in_the_possessive_is_the_name_the_question_holds() -> None:

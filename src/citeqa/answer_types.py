@@ -22,7 +22,9 @@ MONTHS = ("january february march april may june july august september october n
 NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve dozen dozens "
                 "hundred hundreds thousand thousands million millions billion billions "
                 "half several").split()
-CURRENCY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur)\b", re.I)
+CURRENCY = re.compile(r"[$£€¥₹₽]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur|lira|lire|francs?|"
+                      r"marks?|rupees?|yuan|renminbi|roubles?|rubles?|pesos?|krona|kronor|krone|"
+                      r"kroner|shillings?|guineas?|florins?|ducats?|won|rand|reais|real)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")     # a number that reads as a year, not a count
@@ -62,6 +64,9 @@ _MONEY_WORDS = ("costs?|priced?|prices|pay|pays|paid|spend|spends|spent|charged?
 
 # "How long" is answered by a number of units or by one unit: "usually around a day".
 _HOW_LONG = re.compile(r"\bhow\s+long\b", re.I)
+# ... or by when it began or ends: "How long has the government done it?" "Since 2001."
+_SINCE = re.compile(r"\b(?:since|until|till)\s+(?:the\s+)?(?:[A-Za-z]+\s+)*?"
+                    r"((?:1\d|20)\d\d|\d{1,2}(?:st|nd|rd|th)\s+century|1\d{2}0s|20\d0s)", re.I)
 _DURATION = re.compile(r"\b(?:an?|one|a\s+few)\s+(?:second|minute|hour|day|week|fortnight|month|"
                        r"year|decade|century)\b", re.I)
 
@@ -147,7 +152,8 @@ def offers(kind: str | None, question: str, sentence: str,
     if kind == "quantity":
         numbers = [n for n in _NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
         return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked)
-                    or _HOW_LONG.search(question) and _new(_DURATION.findall(sentence), asked))
+                    or _HOW_LONG.search(question) and _new(_DURATION.findall(sentence)
+                                                           + _SINCE.findall(sentence), asked))
     if kind == "date":
         found = (_DATE_YEAR.findall(sentence) + _ORDINAL_DAY.findall(sentence)
                  + _ERA.findall(sentence))
