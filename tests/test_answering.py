@@ -253,14 +253,28 @@ def test_a_sentence_restating_a_who_question_needs_no_name() -> None:
     options = QueryOptions()
     # "An architect normally manages the job" for "Who normally manages a construction job?"
     restating = Scored(np.array([0.9, 0.5]), np.array([False, False]), "name",
-                       lexical=np.array([0.75, 0.25]))
+                       lexical=np.array([0.75, 0.25]), role_answers=True)
     assert choose(restating, options) == [0]
     loose = Scored(np.array([0.9, 0.5]), np.array([False, False]), "name",
-                   lexical=np.array([0.5, 0.25]))
+                   lexical=np.array([0.5, 0.25]), role_answers=True)
     assert choose(loose, options) == []
-    a_date = Scored(np.array([0.9, 0.5]), np.array([False, False]), "date",
-                    lexical=np.array([1.0, 0.25]))
-    assert choose(a_date, options) == []
+    # "What were the names of …" wants names: no role answers it.
+    names = Scored(np.array([0.9, 0.5]), np.array([False, False]), "name",
+                   lexical=np.array([1.0, 0.25]))
+    assert choose(names, options) == []
+
+
+def test_who_may_be_answered_by_a_role_but_names_by_names_only() -> None:
+    hit = _hit(0, "An architect normally manages the job.")
+    sentences = [Sentence(hit, 0, 38, hit.text, 0)]
+    vectors = np.array([[1.0, 0.0]], dtype=np.float16)
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    who = score_sentences("Who normally manages the job?", query, sentences, vectors, TOKENIZE,
+                          QueryOptions())
+    names = score_sentences("What are the names of those who manage the job?", query,
+                            sentences, vectors, TOKENIZE, QueryOptions())
+    assert who.kind == names.kind == "name"
+    assert who.role_answers and not names.role_answers
 
 
 def test_an_acronyms_expansion_is_an_answer_below_the_score_floor() -> None:

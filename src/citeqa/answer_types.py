@@ -269,3 +269,9 @@ def states_default(sentence: str) -> bool:
     """Whether the sentence says what holds when nothing is chosen ("Default value is
     Rasheeq", "Without this option, English will be selected")."""
     return bool(_STATES_DEFAULT.search(sentence))
+
+
+def asks_for_names(question: str) -> bool:
+    """Whether the question asks for names in so many words ("What were the names of…",
+    "what is X called?"), so that a role or a group ("an architect") does not answer it."""
+    return bool(_ASKS_NAME.search(question))

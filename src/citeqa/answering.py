@@ -32,6 +32,7 @@ from .answer_model import (
 )
 from .answer_types import (
     asks_default,
+    asks_for_names,
     conflict,
     dissent_kind,
     expected_type,
@@ -137,6 +138,7 @@ class Scored:
     lexical: np.ndarray | None = None
     tokens: tuple[frozenset[str], ...] = ()
     common: frozenset[str] = frozenset()   # words the candidate passages write in lower case
+    role_answers: bool = False   # a "who" question, which a role or a group may answer
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
@@ -174,7 +176,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                        dtype=np.float64)
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * (offered + default)
               - config.heading_penalty * heading)
-    return Scored(scores, offered, kind, cosine, lexical, tokens, common)
+    return Scored(scores, offered, kind, cosine, lexical, tokens, common,
+                  kind == "name" and not asks_for_names(question))
 
 
 def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]]
@@ -266,10 +269,11 @@ RESTATED = 0.6   # share of the question's terms in a sentence that answers "who
 
 
 def _restates(scored: Scored, best: int) -> bool:
-    """Whether the best sentence answers a question for a name without one: a sentence that
+    """Whether the best sentence answers a "who" question without a name: a sentence that
     holds RESTATED of the question's terms puts its answer where the wh-word was, and "who"
-    is often answered by a role or a group ("An architect normally manages the job")."""
-    return scored.kind == "name" and scored.lexical is not None \
+    is often answered by a role or a group ("An architect normally manages the job"). A
+    question that asks for names in so many words is not ("What were the names of…")."""
+    return scored.role_answers and scored.lexical is not None \
         and bool(scored.lexical[best] >= RESTATED)
 
 
