@@ -96,29 +96,29 @@ def test_an_irregular_verb_form_counts_as_its_verb_in_the_overlap() -> None:
     assert list(scored.lexical) == [1.0, 0.5]
 
 
-def test_a_how_to_question_prefers_the_sentence_that_names_an_option() -> None:
-    text = "Pip installs dependencies too. Pass --no-deps to skip them."
+def _lead(question: str, first: str, second: str) -> float:
+    """How far the second of two equally similar sentences scores above the first."""
+    text = f"{first} {second}"
     hit = _hit(0, text)
-    sentences = [Sentence(hit, 0, 30, text[:30], 0), Sentence(hit, 31, 59, text[31:], 1)]
-    vectors = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float16)
-    opts = QueryOptions()
-    for question, bonus in (("How do I avoid it?", opts.type_weight), ("Why avoid it?", 0.0)):
-        scored = score_sentences(question, np.array([1.0, 0.0], dtype=np.float32), sentences,
-                                 vectors, TOKENIZE, opts)
-        assert scored.scores[1] - scored.scores[0] == pytest.approx(bonus)
+    sentences = [Sentence(hit, 0, len(first), first, 0),
+                 Sentence(hit, len(first) + 1, len(text), second, 1)]
+    scored = score_sentences(question, np.array([1.0, 0.0], dtype=np.float32), sentences,
+                             np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float16), TOKENIZE,
+                             QueryOptions())
+    return float(scored.scores[1] - scored.scores[0])
+
+
+def test_a_how_to_question_prefers_the_sentence_that_names_an_option() -> None:
+    pair = ("Pip installs dependencies too.", "Pass --no-deps to skip them.")
+    assert _lead("How do I avoid it?", *pair) == pytest.approx(QueryOptions().type_weight)
+    assert _lead("Why avoid it?", *pair) == pytest.approx(0.0)
 
 
 def test_a_question_about_a_default_prefers_the_sentence_that_states_one() -> None:
-    text = "Lang sets the language. Without this option, English is used."
-    hit = _hit(0, text)
-    sentences = [Sentence(hit, 0, 23, text[:23], 0), Sentence(hit, 24, 62, text[24:], 1)]
-    vectors = np.array([[1.0, 0.0], [1.0, 0.0]], dtype=np.float16)
-    opts = QueryOptions()
-    for question, bonus in (("Which one applies unless told otherwise?", opts.type_weight),
-                            ("Which one applies?", 0.0)):
-        scored = score_sentences(question, np.array([1.0, 0.0], dtype=np.float32), sentences,
-                                 vectors, TOKENIZE, opts)
-        assert scored.scores[1] - scored.scores[0] == pytest.approx(bonus)
+    pair = ("Lang sets the language.", "Without this option, English is used.")
+    assert _lead("Which one applies unless told otherwise?", *pair) == \
+        pytest.approx(QueryOptions().type_weight)
+    assert _lead("Which one applies?", *pair) == pytest.approx(0.0)
 
 
 def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -> None:
