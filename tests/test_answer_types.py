@@ -62,6 +62,12 @@ def test_offers_needs_a_new_token_of_the_kind() -> None:
     assert offers(None, "Which venue?", "anything")
 
 
+def test_a_share_is_an_amount() -> None:
+    question = "How much of the population died of the plague?"
+    assert offers("quantity", question, "In the Middle East, about a third died.")
+    assert not offers("quantity", question, "Many died in the Middle East.")
+
+
 def test_money_can_be_in_lira() -> None:
     assert offers("money", "How much money could he claim?", "He could claim 6 million Lira.")
     assert not offers("money", "How much money could he claim?", "He could claim 6 million.")

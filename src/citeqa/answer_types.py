@@ -18,10 +18,12 @@ from collections.abc import Collection, Iterable
 
 MONTHS = ("january february march april may june july august september october november "
           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
-# "one" is left out: it is mostly a pronoun ("building one").
+# "one" is left out: it is mostly a pronoun ("building one"). A share is an amount too:
+# "How much of the population died?" "About a third."
 NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve dozen dozens "
                 "hundred hundreds thousand thousands million millions billion billions "
-                "half several").split()
+                "half several third thirds quarter quarters fifth fifths sixth sixths "
+                "eighth eighths tenth tenths").split()
 CURRENCY = re.compile(r"[$£€¥₹₽]|\b(?:dollars?|pounds?|euros?|yen|usd|gbp|eur|lira|lire|francs?|"
                       r"marks?|rupees?|yuan|renminbi|roubles?|rubles?|pesos?|krona|kronor|krone|"
                       r"kroner|shillings?|guineas?|florins?|ducats?|won|rand|reais|real)\b", re.I)
