@@ -30,9 +30,11 @@ CURRENCY = re.compile(r"[$£€¥₹₽]|\b(?:dollars?|pounds?|euros?|yen|usd|gb
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")     # a number that reads as a year, not a count
-_DATE_YEAR = re.compile(r"\b(?:1\d|20)\d\d\b")   # a year a date may give: "by autumn 1347"
+_YEAR_DIGITS = r"(?:1\d|20)\d\d"                  # a year a date may give: "by autumn 1347"
+_DECADE = r"1\d{2}0s|20\d0s"                      # "the 1960s"
+_DATE_YEAR = re.compile(r"\b" + _YEAR_DIGITS + r"\b")
 # A decade or a century is a date too ("the 1960s", "the 17th century", "the nineteenth century").
-_ERA = re.compile(r"\b1\d{2}0s\b|\b20\d0s\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
+_ERA = re.compile(r"\b(?:" + _DECADE + r")\b|\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|"
                   r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|"
                   r"fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
                   r"twentieth|twenty-first)[\s-]+century\b", re.I)
@@ -68,7 +70,8 @@ _MONEY_WORDS = ("costs?|priced?|prices|pay|pays|paid|spend|spends|spent|charged?
 _HOW_LONG = re.compile(r"\bhow\s+long\b", re.I)
 # ... or by when it began or ends: "How long has the government done it?" "Since 2001."
 _SINCE = re.compile(r"\b(?:since|until|till)\s+(?:the\s+)?(?:[A-Za-z]+\s+)*?"
-                    r"((?:1\d|20)\d\d|\d{1,2}(?:st|nd|rd|th)\s+century|1\d{2}0s|20\d0s)", re.I)
+                    r"(" + _YEAR_DIGITS + r"|\d{1,2}(?:st|nd|rd|th)\s+century|" + _DECADE + ")",
+                    re.I)
 _DURATION = re.compile(r"\b(?:an?|one|a\s+few)\s+(?:second|minute|hour|day|week|fortnight|month|"
                        r"year|decade|century)\b", re.I)
 
@@ -165,7 +168,7 @@ def offers(kind: str | None, question: str, sentence: str,
     return any(w.lower() not in common and not w.isupper()
                for w in _new(_CAPITALISED.findall(sentence), asked)) or \
         bool(_new(_IDENTIFIER.findall(sentence), asked)) or \
-        bool(_ASKS_NAME.search(question) and _new(_ALIAS.findall(sentence), asked))
+        bool(asks_for_names(question) and _new(_ALIAS.findall(sentence), asked))
 
 
 def dissent_kind(question: str) -> str | None:

@@ -172,8 +172,8 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                            dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     heading[question_openers(sentences)] = 1.0
-    default = np.array([asks_default(question) and states_default(s.text) for s in sentences],
-                       dtype=np.float64)
+    default = np.array([states_default(s.text) for s in sentences], dtype=np.float64) \
+        if asks_default(question) else np.zeros(len(sentences))
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * (offered + default)
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind, cosine, lexical, tokens, common,
