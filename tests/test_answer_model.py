@@ -102,6 +102,45 @@ def test_answer_features_of_a_hand_made_answer() -> None:
     assert x["negation_unmatched"] == 0.0 and x["sentences"] == 1.0
 
 
+def _features_of(question: str, best: int, neighbours: list[int], text: str = ""
+                 ) -> dict[str, float]:
+    """The features of an answer made of the chunk `best` (or `text` with its terms), read
+    as a sentence whose passage also holds the chunks `neighbours`."""
+    stats = _stats()
+    tokens = [set(_tokenize(c)) for c in CHUNKS]
+    e = Evidence(scores=np.array([0.9, 0.5, 0.7]), cosine=np.array([0.6, 0.1, 0.4]),
+                 lexical=np.array([0.5, 0.0, 0.2]), offered=np.array([False] * 3), kind=None,
+                 chosen=[best], tokens=tokens,
+                 neighbours=[neighbours if i == best else [] for i in range(3)], chunk=best,
+                 text=text or CHUNKS[best], bm25_rank=1, dense_rank=1)
+    q = question_terms(question, _tokenize, stats)
+    return dict(zip(ANSWER_FEATURES, answer_features(q, e, stats), strict=True))
+
+
+def test_an_order_word_the_answer_lacks_is_unmatched() -> None:
+    assert _features_of("Where were the first talks held?", 0, [])["order_unmatched"] == 1.0
+    assert _features_of("Where were the talks held?", 0, [])["order_unmatched"] == 0.0
+    # The word as the answer writes it, in any case, matches; a longer word holding it does not.
+    said = "First, Tokyo hosted the talks in January."
+    assert _features_of("Where were the first talks held?", 0, [], said)["order_unmatched"] == 0.0
+    assert _features_of("Where were the FIRST talks held?", 0, [], said)["order_unmatched"] == 0.0
+    firstly = "Firstly, Tokyo hosted the talks in January."
+    assert _features_of("Where were the first talks held?", 0, [], firstly)["order_unmatched"] == 1.0
+
+
+def test_a_found_name_the_answer_and_its_neighbours_lack_is_missing() -> None:
+    question = "When did Tokyo host the talks with Nakatani?"
+    q = question_terms(question, _tokenize, _stats())
+    alone = _features_of(question, 0, [])
+    # The corpus holds "nakatani" (chunk 1), the answer's sentence does not.
+    assert alone["missing_name_weight"] == pytest.approx(q.weight[q.terms.index("nakatani")])
+    assert alone["missing_terms"] == 1.0
+    beside = _features_of(question, 0, [1])             # a neighbour names him
+    assert beside["missing_name_weight"] == 0.0 and beside["missing_terms"] == 0.0
+    # A term the corpus lacks ("abe") is not missing from the answer: no sentence has it.
+    assert _features_of("When did Tokyo host the talks with Abe?", 0, [])["missing_terms"] == 0.0
+
+
 # ---- scorer and calibration --------------------------------------------------------------
 def test_logistic_scorer_is_the_standardised_dot_product() -> None:
     data = {"kind": "logistic", "features": ["best_score", "best_cosine"], "mean": [0.5, 0.2],

@@ -40,11 +40,17 @@ ANSWER_FEATURES = (
     "context_idf", "passage_missing", "names_missing", "absent_weight", "focus_absent",
     "typed", "best_offers", "top_agree", "top_bm25_rank", "top_dense_rank", "negation_unmatched",
     "sentences", *(f"kind_{k}" for k in KINDS),
+    "order_unmatched", "missing_name_weight", "missing_terms",
 )
 # The negations that mark SQuAD's unanswerable questions: those whose questions on the training
 # articles are at least 75% unanswerable, over 10 questions or more ("no" 65%, "without" 67%:
 # they are as often part of the thing asked about, "without force", "no longer").
 _NEGATION = re.compile(r"\b(?:not|never|cannot)\b|n[’']t\b", re.I)
+# Words that pick one of several things by order or extent: a sentence about the first of
+# something does not answer a question about the last ("the smallest", "before 1900").
+_ORDER = re.compile(r"\b(?:first|last|most|least|largest|smallest|highest|lowest|biggest|"
+                    r"greatest|earliest|latest|oldest|youngest|longest|shortest|fewest|"
+                    r"before|after|only)\b", re.I)
 _NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
 _CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
 _WORD = re.compile(r"[^\W\d_](?:[\w’'-]*(?<!_))?")   # "_Black_" reads "Black"
@@ -90,6 +96,7 @@ class QuestionTerms:
     named: np.ndarray           # bool: the term comes from a capitalised word or a number
     negated: bool               # the question holds a negation (not, never, n't, ...)
     words: frozenset[str] = frozenset()   # its content words' `word_forms`
+    order: frozenset[str] = frozenset()   # its `_ORDER` words, lower-cased
 
     @property
     def found(self) -> np.ndarray:
@@ -149,7 +156,8 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
                       if (stems := tokenize(w)) and not set(stems) & frame for f in word_forms(w))
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
-                         bool(_NEGATION.search(question)), words)
+                         bool(_NEGATION.search(question)), words,
+                         frozenset(w.lower() for w in _ORDER.findall(question)))
 
 
 def _spelled_nearly(term: str, vocabulary: Iterable[str]) -> bool:
@@ -223,6 +231,9 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
     for n in e.neighbours[b]:
         context |= held_terms(q, e.tokens[n])
     passage = passage_terms(q, stats, e.chunk)
+    # Found terms of the question's subject that the answer's sentence and its neighbours
+    # lack: a name or number swapped for another is one heavy missing term.
+    missing = q.present & ~context & np.array([t not in q.frame for t in q.terms], dtype=bool)
     if total > 0:
         x.update(best_idf=float(q.found[sentence].sum()) / total,
                  context_idf=float(q.found[context].sum()) / total,
@@ -240,7 +251,11 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
              top_agree=float(e.bm25_rank == 1 and e.dense_rank == 1),
              top_bm25_rank=_rank(e.bm25_rank), top_dense_rank=_rank(e.dense_rank),
              negation_unmatched=float(q.negated and not _NEGATION.search(e.text)),
-             sentences=float(len(e.chosen)))
+             sentences=float(len(e.chosen)),
+             order_unmatched=float(bool(q.order) and q.order.isdisjoint(
+                 w.lower() for w in _WORD.findall(e.text))),
+             missing_name_weight=float(q.weight[missing & q.named].max(initial=0.0)),
+             missing_terms=float(missing.sum()))
     if e.kind in KINDS:
         x[f"kind_{e.kind}"] = 1.0
     return np.array([x[name] for name in ANSWER_FEATURES], dtype=np.float64)
