@@ -11,8 +11,6 @@ As in ranx, a fusion method is a normalisation of each ranked list plus a combin
   passage, which stands out from passages matching none without being an answer).
 A passage missing from a list gets that list's floor: 0 for rrf and min-max, the lowest z for
 z-scores. The fused score is w_dense * dense(d) + w_bm25 * bm25(d); ties break by chunk id.
-For `adaptive`, hybrid search first has each retriever score the other's candidates too
-(`Fusion.complete`), so both lists hold the same passages and none sits at a floor.
 """
 
 from __future__ import annotations
@@ -82,7 +80,6 @@ class Fusion:
     normalise: Callable[[Ranked], Scores]
     floor_at_min: bool
     adaptive: bool = False
-    complete: bool = False      # give it both lists over the union of their candidates
 
     def __call__(self, dense: Ranked, lexical: Ranked, dense_weight: float = 0.5,
                  coverage: float = 1.0) -> list[tuple[int, float]]:
@@ -97,7 +94,7 @@ class Fusion:
 def registry(rrf_k: int = 60) -> dict[str, Fusion]:
     """Every fusion method by name (`rrf_k` is the k of reciprocal rank fusion)."""
     return {
-        "adaptive": Fusion(zscores, floor_at_min=True, adaptive=True, complete=True),
+        "adaptive": Fusion(zscores, floor_at_min=True, adaptive=True),
         "zscore": Fusion(zscores, floor_at_min=True),
         "weighted": Fusion(minmax, floor_at_min=False),
         "rrf": Fusion(lambda ranked: reciprocal_ranks(ranked, rrf_k), floor_at_min=False),

@@ -88,20 +88,18 @@ class BM25:
 
     def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]:
         """The `n` best (chunk, score) pairs with a score above zero, by (score desc, chunk)."""
-        return best_of(self.scores(query_tokens), n)
-
-
-def best_of(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
-    """The `n` best (chunk, score) pairs of `scores` above zero, by (score desc, chunk)."""
-    nonzero = np.flatnonzero(scores)
-    if n < 1 or nonzero.size == 0:
-        return []
-    if nonzero.size > n:
-        part = np.argpartition(-scores[nonzero], n - 1)[:n]
-        threshold = scores[nonzero[part]].min()
-        nonzero = nonzero[scores[nonzero] >= threshold]
-    order = sorted(nonzero.tolist(), key=lambda d: (-scores[d], d))[:n]
-    return [(d, float(scores[d])) for d in order]
+        if n < 1:
+            return []
+        scores = self.scores(query_tokens)
+        nonzero = np.flatnonzero(scores)
+        if nonzero.size == 0:
+            return []
+        if nonzero.size > n:
+            part = np.argpartition(-scores[nonzero], n - 1)[:n]
+            threshold = scores[nonzero[part]].min()
+            nonzero = nonzero[scores[nonzero] >= threshold]
+        order = sorted(nonzero.tolist(), key=lambda d: (-scores[d], d))[:n]
+        return [(d, float(scores[d])) for d in order]
 
 
 def build_bm25(corpus: Iterable[Sequence[str]], k1: float = 1.5, b: float = 0.75,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import UsageError
 from .fusion import Fusion
-from .lexical import BM25, best_of
+from .lexical import BM25
 from .records import Hit
 from .settings import MODES, QueryOptions
 from .store import Tables
@@ -43,17 +43,6 @@ class Retriever:
         pairs = [(int(i), float(s)) for i, s in zip(chunks, best, strict=True)]
         return sorted(pairs, key=lambda p: (-p[1], p[0]))
 
-    def dense_scores(self, chunks: Sequence[int], vector: np.ndarray) -> list[tuple[int, float]]:
-        """`chunks` scored as `dense` scores its candidates (the best of the chunk's cosine
-        and its best sentence's), for chunks the nearest-neighbour search did not return."""
-        if not chunks:
-            return []
-        query = vector.reshape(-1).astype(np.float32)
-        ids = np.asarray(chunks, dtype=np.int64)
-        cosine = self.vectors.reconstruct_batch(ids) @ query
-        best = np.maximum(cosine.astype(np.float64), self.best_sentence(ids, query))
-        return [(int(i), float(s)) for i, s in zip(ids, best, strict=True)]
-
     def best_sentence(self, chunks: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Per chunk, the highest cosine of one of its stored sentences to `query` (-inf for a
         chunk without sentences)."""
@@ -81,8 +70,7 @@ class Retriever:
             self.vectors.hnsw.efSearch = options.hnsw_ef_search
         n = max(k, options.candidates)
         terms = self.tokenize(question) if mode != "dense" else []
-        bm25 = self.bm25.scores(terms) if mode != "dense" else np.zeros(0)
-        lexical = best_of(bm25, n)
+        lexical = self.bm25.top(terms, n) if mode != "dense" else []
         dense = self.dense(vector, n) if vector is not None and mode != "bm25" else []
         if mode == "bm25":
             ranked = lexical
@@ -90,17 +78,7 @@ class Retriever:
             ranked = dense
         else:
             coverage = self.bm25.coverage(terms, lexical[0][0]) if lexical else 0.0
-            both_dense, both_lexical = dense, lexical
-            if fuse.complete and vector is not None:
-                # Each retriever also scores the other's candidates, so both lists rank the
-                # same passages: one that a retriever did not return is placed by its own
-                # score there, not at the list's floor.
-                in_dense, in_lexical = {d for d, _ in dense}, {d for d, _ in lexical}
-                both_dense = dense + self.dense_scores(
-                    [d for d, _ in lexical if d not in in_dense], vector)
-                both_lexical = lexical + [(d, float(bm25[d])) for d, _ in dense
-                                          if d not in in_lexical]
-            ranked = fuse(both_dense, both_lexical, options.dense_weight, coverage)
+            ranked = fuse(dense, lexical, options.dense_weight, coverage)
         b_rank = {d: r for r, (d, _) in enumerate(lexical, start=1)}
         d_rank = {d: r for r, (d, _) in enumerate(dense, start=1)}
         return [self.hit(d, s, b_rank.get(d), d_rank.get(d)) for d, s in ranked[:k]]
