@@ -173,14 +173,20 @@ def test_isotonic_pools_violators_into_a_monotone_map() -> None:
     assert list(cal([0.0, 0.175, 1.0])) == pytest.approx([1 / 3, (1 / 3 + 1 / 2) / 2, 2 / 3])
 
 
-def test_isotonic_never_claims_certainty_and_stays_monotone() -> None:
+def test_isotonic_never_claims_certainty_and_rises_strictly() -> None:
     # A block right 9 times in 10 (read 10/12), then a small block always right: 2/2 reads
-    # 3/4, below 10/12, so the map stays at 10/12 there rather than going down.
+    # 3/4, below 10/12, so the two are pooled: 11 right of 12, read 12/14, at the mean score.
     scores = [0.1] * 10 + [0.9] * 2
     labels = [True] * 9 + [False] + [True] * 2
     cal = isotonic(scores, labels)
-    assert cal.y == pytest.approx((10 / 12, 10 / 12))
+    assert cal.x == pytest.approx(((10 * 0.1 + 2 * 0.9) / 12,))
+    assert cal.y == pytest.approx((12 / 14,))
     assert max(cal.y) < 1.0 and min(isotonic([0.1, 0.2], [False, False]).y) > 0.0
+    # Rates rise strictly on a longer, noisy fit: no two corners share a confidence.
+    rng = np.random.default_rng(0)
+    p = rng.random(500)
+    many = isotonic(p.tolist(), (rng.random(500) < p).tolist())
+    assert len(many.y) > 3 and bool(np.all(np.diff(many.y) > 0))
 
 
 def test_calibration_refuses_a_decreasing_map_or_values_outside_zero_one() -> None:

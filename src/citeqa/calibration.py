@@ -4,7 +4,7 @@ stored as the corners of a piecewise-linear curve."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +46,9 @@ def isotonic(scores: Sequence[float], labels: Sequence[bool]) -> Calibration:
     """Fit by pool-adjacent-violators: the non-decreasing step function of the scores that is
     closest (least squares) to the 0/1 labels, kept as one corner per block at its mean score.
     A block's rate is read with one right and one wrong answer added (Laplace's rule of
-    succession), so a small block at either end never claims 0 or 1, and the rates are kept
-    non-decreasing."""
+    succession), so a small block at either end never claims 0 or 1; where that reading
+    makes a block's rate no higher than the one before it, the two are pooled too, so the
+    rates rise strictly and no run of answers shares one flat confidence."""
     order = np.argsort(np.asarray(scores, dtype=np.float64), kind="stable")
     s = np.asarray(scores, dtype=np.float64)[order]
     v = np.asarray(labels, dtype=np.float64)[order]
@@ -56,10 +57,23 @@ def isotonic(scores: Sequence[float], labels: Sequence[bool]) -> Calibration:
     blocks: list[list[float]] = []          # [sum of labels, count, sum of scores]
     for score, label in zip(s, v, strict=True):
         blocks.append([label, 1.0, score])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
-            top = blocks.pop()
-            for i in range(3):
-                blocks[-1][i] += top[i]
-    x = tuple(float(b[2] / b[1]) for b in blocks)
-    y = tuple(float(v) for v in np.maximum.accumulate([(b[0] + 1) / (b[1] + 2) for b in blocks]))
-    return Calibration(x, y)
+        _pool(blocks, lambda b: b[0] / b[1])
+    pooled: list[list[float]] = []
+    for block in blocks:
+        pooled.append(block)
+        _pool(pooled, _smoothed)
+    return Calibration(tuple(float(b[2] / b[1]) for b in pooled),
+                       tuple(float(_smoothed(b)) for b in pooled))
+
+
+def _smoothed(block: list[float]) -> float:
+    """A block's rate of right answers with one right and one wrong answer added."""
+    return (block[0] + 1) / (block[1] + 2)
+
+
+def _pool(blocks: list[list[float]], rate: Callable[[list[float]], float]) -> None:
+    """Merge the last block into the one before while its `rate` is not higher."""
+    while len(blocks) > 1 and rate(blocks[-2]) >= rate(blocks[-1]):
+        top = blocks.pop()
+        for i in range(3):
+            blocks[-1][i] += top[i]
