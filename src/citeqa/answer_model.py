@@ -106,17 +106,21 @@ class QuestionTerms:
         return np.where(self.present, self.weight, 0.0)
 
     @property
+    def content(self) -> np.ndarray:
+        """Which of the terms are about the question's subject: all but the words that only
+        say what kind of answer is wanted ("name", "year", "how many")."""
+        return np.array([t not in self.frame for t in self.terms], dtype=bool)
+
+    @property
     def subject_absent(self) -> bool:
-        """No term of the question, other than words that only say what kind of answer is
-        wanted ("name", "year", "how many"), occurs in the corpus: it is about something else."""
-        content = [t not in self.frame for t in self.terms]
-        return any(content) and not any(c and p for c, p in zip(content, self.present,
-                                                                strict=True))
+        """No content term of the question occurs in the corpus: it is about something else."""
+        content = self.content
+        return bool(content.any() and not (content & self.present).any())
 
     def content_held(self, held: np.ndarray) -> int:
-        """How many of the question's terms, other than the frame words, `held` marks (a
-        mask over `terms`, as `passage_terms` gives)."""
-        return sum(1 for t, h in zip(self.terms, held, strict=True) if h and t not in self.frame)
+        """How many of the question's content terms `held` marks (a mask over `terms`, as
+        `passage_terms` gives)."""
+        return int((self.content & held).sum())
 
     def mentioned_in(self, texts: Collection[str]) -> bool:
         """Whether a content word of the question occurs, as written or inflected, in one of
@@ -233,7 +237,7 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
     passage = passage_terms(q, stats, e.chunk)
     # Found terms of the question's subject that the answer's sentence and its neighbours
     # lack: a name or number swapped for another is one heavy missing term.
-    missing = q.present & ~context & np.array([t not in q.frame for t in q.terms], dtype=bool)
+    missing = q.present & ~context & q.content
     if total > 0:
         x.update(best_idf=float(q.found[sentence].sum()) / total,
                  context_idf=float(q.found[context].sum()) / total,
