@@ -141,6 +141,32 @@ def test_a_found_name_the_answer_and_its_neighbours_lack_is_missing() -> None:
     assert _features_of("When did Tokyo host the talks with Abe?", 0, [])["missing_terms"] == 0.0
 
 
+def _opposite_held(question: str, sentence: str, neighbour: str = "") -> float:
+    """The `opposite_held` feature of an answer `sentence` (beside `neighbour`, if any)."""
+    stats = _stats()
+    texts = [sentence, neighbour or "Nothing else."]
+    e = Evidence(scores=np.array([0.9, 0.5]), cosine=np.array([0.6, 0.1]),
+                 lexical=np.array([0.5, 0.0]), offered=np.array([False, False]), kind=None,
+                 chosen=[0], tokens=[set(_tokenize(t)) for t in texts],
+                 neighbours=[[1] if neighbour else [], []], chunk=0, text=sentence,
+                 bm25_rank=1, dense_rank=1)
+    q = question_terms(question, _tokenize, stats)
+    return dict(zip(ANSWER_FEATURES, answer_features(q, e, stats), strict=True))["opposite_held"]
+
+
+def test_an_answer_holding_the_opposite_of_what_was_asked_is_flagged() -> None:
+    decrease = "The talks saw a decrease in trade."
+    assert _opposite_held("When did the talks see an increase in trade?", decrease) == 1.0
+    assert _opposite_held("When did the talks see a decrease in trade?", decrease) == 0.0
+    # The asked word anywhere near the answer means the opposite is not a swap.
+    increase = "It followed an increase in trade."
+    assert _opposite_held("When did the talks see an increase in trade?", decrease,
+                          increase) == 0.0
+    # An unrelated word is no opposite, nor is a pair the question itself holds.
+    assert _opposite_held("When did the talks see a rise in trade?", decrease) == 0.0
+    assert _opposite_held("Did trade see an increase or a decrease?", decrease) == 0.0
+
+
 # ---- scorer and calibration --------------------------------------------------------------
 def test_logistic_scorer_is_the_standardised_dot_product() -> None:
     data = {"kind": "logistic", "features": ["best_score", "best_cosine"], "mean": [0.5, 0.2],

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .antonyms import antonyms
 from .calibration import Calibration
 from .errors import ModelError
 
@@ -40,7 +41,7 @@ ANSWER_FEATURES = (
     "context_idf", "passage_missing", "names_missing", "absent_weight", "focus_absent",
     "typed", "best_offers", "top_agree", "top_bm25_rank", "top_dense_rank", "negation_unmatched",
     "sentences", *(f"kind_{k}" for k in KINDS),
-    "order_unmatched", "missing_name_weight", "missing_terms",
+    "order_unmatched", "missing_name_weight", "missing_terms", "opposite_held",
 )
 # The negations that mark SQuAD's unanswerable questions: those whose questions on the training
 # articles are at least 75% unanswerable, over 10 questions or more ("no" 65%, "without" 67%:
@@ -97,6 +98,8 @@ class QuestionTerms:
     negated: bool               # the question holds a negation (not, never, n't, ...)
     words: frozenset[str] = frozenset()   # its content words' `word_forms`
     order: frozenset[str] = frozenset()   # its `_ORDER` words, lower-cased
+    # content term -> the terms of its word's antonyms ("increas" -> {"decreas"})
+    opposites: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def found(self) -> np.ndarray:
@@ -161,7 +164,25 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
                          bool(_NEGATION.search(question)), words,
-                         frozenset(w.lower() for w in _ORDER.findall(question)))
+                         frozenset(w.lower() for w in _ORDER.findall(question)),
+                         _opposites(question, tokenize, terms, frame))
+
+
+def _opposites(question: str, tokenize: Callable[[str], list[str]], terms: Sequence[str],
+               frame: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Each content term of the question with the terms of its word's antonyms, leaving out
+    those the question holds itself ("good or bad")."""
+    table = antonyms()
+    out: dict[str, frozenset[str]] = {}
+    for word in _WORD.findall(question):
+        opposite = set().union(*(table.get(f, ()) for f in word_forms(word)))
+        stems = frozenset(tokenize(" ".join(sorted(opposite)))).difference(terms)
+        if not stems:
+            continue
+        for t in tokenize(word):
+            if t not in frame:
+                out[t] = out.get(t, frozenset()) | stems
+    return out
 
 
 def _spelled_nearly(term: str, vocabulary: Iterable[str]) -> bool:
@@ -231,9 +252,8 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
     rest = np.delete(e.scores, b)
     total = float(q.found.sum())
     sentence = held_terms(q, e.tokens[b])
-    context = sentence.copy()
-    for n in e.neighbours[b]:
-        context |= held_terms(q, e.tokens[n])
+    words = set(e.tokens[b]).union(*(e.tokens[n] for n in e.neighbours[b]))
+    context = held_terms(q, words)                 # held by the sentence or a neighbour
     passage = passage_terms(q, stats, e.chunk)
     # Found terms of the question's subject that the answer's sentence and its neighbours
     # lack: a name or number swapped for another is one heavy missing term.
@@ -259,7 +279,9 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
              order_unmatched=float(bool(q.order) and q.order.isdisjoint(
                  w.lower() for w in _WORD.findall(e.text))),
              missing_name_weight=float(q.weight[missing & q.named].max(initial=0.0)),
-             missing_terms=float(missing.sum()))
+             missing_terms=float(missing.sum()),
+             opposite_held=float(any(t not in words and not opposite.isdisjoint(words)
+                                     for t, opposite in q.opposites.items())))
     if e.kind in KINDS:
         x[f"kind_{e.kind}"] = 1.0
     return np.array([x[name] for name in ANSWER_FEATURES], dtype=np.float64)
