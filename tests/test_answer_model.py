@@ -141,6 +141,15 @@ def test_a_found_name_the_answer_and_its_neighbours_lack_is_missing() -> None:
     assert _features_of("When did Tokyo host the talks with Abe?", 0, [])["missing_terms"] == 0.0
 
 
+def test_a_number_no_chunk_holds_is_absent() -> None:
+    stats = _stats()
+    assert question_terms("What did Tokyo host in 1756?", _tokenize, stats).number_absent
+    assert not question_terms("What did Tokyo host in January?", _tokenize, stats).number_absent
+    # A number the corpus holds is not absent.
+    held = build_bm25([_tokenize(c) for c in [*CHUNKS, "The year was 1756."]])
+    assert not question_terms("What did Tokyo host in 1756?", _tokenize, held).number_absent
+
+
 def _opposite_held(question: str, sentence: str, neighbour: str = "") -> float:
     """The `opposite_held` feature of an answer `sentence` (beside `neighbour`, if any)."""
     stats = _stats()

@@ -41,7 +41,7 @@ ANSWER_FEATURES = (
     "context_idf", "passage_missing", "names_missing", "absent_weight", "focus_absent",
     "typed", "best_offers", "top_agree", "top_bm25_rank", "top_dense_rank", "negation_unmatched",
     "sentences", *(f"kind_{k}" for k in KINDS),
-    "order_unmatched", "missing_name_weight", "missing_terms", "opposite_held",
+    "order_unmatched", "missing_name_weight", "missing_terms", "opposite_held", "number_absent",
 )
 # The negations that mark SQuAD's unanswerable questions: those whose questions on the training
 # articles are at least 75% unanswerable, over 10 questions or more ("no" 65%, "without" 67%:
@@ -53,6 +53,7 @@ _ORDER = re.compile(r"\b(?:first|last|most|least|largest|smallest|highest|lowest
                     r"greatest|earliest|latest|oldest|youngest|longest|shortest|fewest|"
                     r"before|after|only)\b", re.I)
 _NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
+_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")   # "1756", "1,200", "3.5", "7"
 _CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
 _WORD = re.compile(r"[^\W\d_](?:[\w’'-]*(?<!_))?")   # "_Black_" reads "Black"
 _INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing")
@@ -100,6 +101,7 @@ class QuestionTerms:
     order: frozenset[str] = frozenset()   # its `_ORDER` words, lower-cased
     # content term -> the terms of its word's antonyms ("increas" -> {"decreas"})
     opposites: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    number_absent: bool = False          # it holds a number that no chunk holds
 
     @property
     def found(self) -> np.ndarray:
@@ -165,7 +167,9 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
                          np.array([t in named for t in terms], dtype=bool),
                          bool(_NEGATION.search(question)), words,
                          frozenset(w.lower() for w in _ORDER.findall(question)),
-                         _opposites(question, tokenize, terms, frame))
+                         _opposites(question, tokenize, terms, frame),
+                         any(t not in stats.vocab for m in _NUMBER.finditer(question)
+                             for t in tokenize(m.group())))
 
 
 def _opposites(question: str, tokenize: Callable[[str], list[str]], terms: Sequence[str],
@@ -280,6 +284,7 @@ def answer_features(q: QuestionTerms, e: Evidence, stats: TermStats) -> np.ndarr
                  w.lower() for w in _WORD.findall(e.text))),
              missing_name_weight=float(q.weight[missing & q.named].max(initial=0.0)),
              missing_terms=float(missing.sum()),
+             number_absent=float(q.number_absent),
              opposite_held=float(any(t not in words and not opposite.isdisjoint(words)
                                      for t, opposite in q.opposites.items())))
     if e.kind in KINDS:
