@@ -6,8 +6,11 @@ increased, SQuAD's second commonest kind of unanswerable question.
 
 Read from Debian's wordnet-base package (pinned, fetched with `apt-get download`: run
 `apt-get update` once), its direct antonym pointers ("!") between words of the four parts of
-speech; multi-word entries are left out. WordNet's licence lets the data be copied with its
-notice, which the file carries. Deterministic: the same package gives the same file.
+speech; multi-word entries are left out. A pair of adjectives also gives the pairs of their
+comparatives and superlatives ("stronger" / "weaker"), from lemminflect (MIT; a dev
+dependency), since a stem does not join them to their adjective. WordNet's licence lets the
+data be copied with its notice, which the file carries. Deterministic: the same package and
+lemminflect version give the same file.
 
     .venv/bin/python eval/antonyms.py
 """
@@ -16,7 +19,10 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib import metadata
 from pathlib import Path
+
+import lemminflect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fetch_corpora import Member, Package, read_members  # noqa: E402
@@ -41,11 +47,22 @@ def _word(field: str) -> str:
     return field.split("(")[0].lower()
 
 
+def _degrees(a: str, b: str) -> list[tuple[str, str]]:
+    """The comparatives and the superlatives of two adjectives, where both have one word."""
+    out = []
+    for tag in ("JJR", "JJS"):
+        forms = [lemminflect.getInflection(w, tag=tag, inflect_oov=False) for w in (a, b)]
+        if all(f and f[0].isalpha() for f in forms):
+            out.append((forms[0][0].lower(), forms[1][0].lower()))
+    return out
+
+
 def antonym_pairs(files: dict[str, bytes]) -> list[tuple[str, str]]:
-    """The sorted, distinct one-word pairs joined by an antonym pointer in any part of speech.
-    A data line: offset, lexicographer file, type, word count (hex), the words with their
-    ids, the pointer count, then pointers of four fields (symbol, target offset, part of
-    speech, source and target word numbers in hex)."""
+    """The sorted, distinct one-word pairs joined by an antonym pointer in any part of speech,
+    and the degrees of the adjectives' (`_degrees`). A data line: offset, lexicographer file,
+    type, word count (hex), the words with their ids, the pointer count, then pointers of
+    four fields (symbol, target offset, part of speech, source and target word numbers in
+    hex)."""
     pairs: set[tuple[str, str]] = set()
     for part in PARTS:
         lines = _synsets(files[f"data.{part}"].decode("latin-1"))
@@ -58,8 +75,10 @@ def antonym_pairs(files: dict[str, bytes]) -> list[tuple[str, str]]:
                     continue
                 a = words[f[0]][int(ends[:2], 16) - 1]
                 b = words[target][int(ends[2:], 16) - 1]
-                if a.isalpha() and b.isalpha():
-                    pairs.add((min(a, b), max(a, b)))
+                if not (a.isalpha() and b.isalpha()):
+                    continue
+                for x, y in [(a, b), *(_degrees(a, b) if part == "adj" else [])]:
+                    pairs.add((min(x, y), max(x, y)))
     return sorted(pairs)
 
 
@@ -76,7 +95,8 @@ def main() -> None:
     pairs = antonym_pairs(files)
     OUT.write_text(json.dumps({
         "source": f"WordNet 3.0, Debian wordnet-base {version}, direct antonyms of "
-                  f"{', '.join(PARTS)}",
+                  f"{', '.join(PARTS)}; adjectives' degrees from lemminflect "
+                  f"{metadata.version('lemminflect')}",
         "licence": licence(files["copyright"]),
         "pairs": pairs}, indent=0) + "\n", encoding="utf-8")
     print(f"{len(pairs)} pairs -> {OUT}")

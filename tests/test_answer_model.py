@@ -171,6 +171,9 @@ def test_an_answer_holding_the_opposite_of_what_was_asked_is_flagged() -> None:
     increase = "It followed an increase in trade."
     assert _opposite_held("When did the talks see an increase in trade?", decrease,
                           increase) == 0.0
+    # Adjectives' comparatives are opposites too.
+    assert _opposite_held("Which cells have a stronger bond?", "Helper cells have a weaker bond.") \
+        == 1.0
     # An unrelated word is no opposite, nor is a pair the question itself holds.
     assert _opposite_held("When did the talks see a rise in trade?", decrease) == 0.0
     assert _opposite_held("Did trade see an increase or a decrease?", decrease) == 0.0

@@ -1,7 +1,8 @@
 """Words of opposite meaning, so that the answer model can see an answer that says the
 opposite of what was asked ("decreased" for "increase", "south" for "north"): WordNet 3.0's
-one-word antonym pairs, from models/antonyms.json, which eval/antonyms.py derives from
-Debian's wordnet-base package (WordNet licence, carried in the file)."""
+one-word antonym pairs and the degrees of its adjectives' ("stronger", "weaker"), from
+models/antonyms.json, which eval/antonyms.py derives from Debian's wordnet-base package
+(WordNet licence, carried in the file)."""
 
 from __future__ import annotations
 
