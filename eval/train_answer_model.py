@@ -272,7 +272,7 @@ def collect(index: Index, questions: Sequence[Question], source: str, options: Q
         d = decide(q.question, hits, sentences, scored, options, terms, answerer.stats,
                    _NULL_MODEL)
         answerable = q.answerable and not off_topic
-        text = " ".join(plain_text(sentences[i].text) for i in d.chosen)
+        text = " ".join(plain_text(sentences[i].text, links=True) for i in d.chosen)
         right = answerable and bool(d.chosen) and holds_answer(text, q.answers)
         group = (group_of or {}).get(q.id) or str(q.source)
         items.append(Item(f"{source}:{q.id}", source, group, answerable,

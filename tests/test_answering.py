@@ -298,11 +298,12 @@ def test_compose_cites_each_chosen_sentence_exactly_best_first() -> None:
 
 
 def test_answer_text_has_no_markup_but_the_quote_is_exact() -> None:
-    hit = _hit(0, "See **the [guide](https://x.org/g)** for `pip`.")
+    hit = _hit(0, "See **the [guide](https://x.org/g)** or [the FAQ](faq.md) for `pip`.")
     sentence = Sentence(hit, 0, len(hit.text), hit.text, 0)
     scored = Scored(np.array([0.9]), np.array([True]), None)
     answer = compose("Where is the guide?", [hit], [sentence], scored, QueryOptions())
-    assert answer.text == "See the guide for pip. [1]"
+    # A link to a web address keeps the address; a link within the documents does not.
+    assert answer.text == "See the guide (https://x.org/g) or the FAQ for pip. [1]"
     assert answer.citations[0].quote == hit.text
 
 

@@ -579,6 +579,22 @@ def test_plain_text_golden(raw: str, shown: str) -> None:
     assert plain_text(raw) == shown
 
 
+@pytest.mark.parametrize("raw, shown", [
+    ("See **the [install guide](https://x.org/install \"Guide\")** for `pip`.",
+     "See the install guide (https://x.org/install) for pip."),
+    ("Report it at the [dedicated issue](<https://x.org/issues/13281>).",
+     "Report it at the dedicated issue (https://x.org/issues/13281)."),
+    ("Try [pip_tools](https://x.org/pip_tools_*beta*).",
+     "Try pip_tools (https://x.org/pip_tools_*beta*)."),        # the address left as it is
+    ("Use `Python <https://python.org>`_ and :ref:`the rules <rules>`.",
+     "Use Python (https://python.org) and the rules."),
+    ("[the FAQ](faq.md), [https://x.org](https://x.org/) and [mail](mailto:a@x.org)",
+     "the FAQ, https://x.org and mail"),     # not a web address, or the label says it already
+])
+def test_plain_text_with_links_keeps_web_addresses(raw: str, shown: str) -> None:
+    assert plain_text(raw, links=True) == shown
+
+
 def test_print_helper_shows_the_extracted_text(tmp_path: Path) -> None:
     import subprocess
     import sys

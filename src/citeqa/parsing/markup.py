@@ -10,7 +10,7 @@ import re
 _FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n]*$", re.M)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]+)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)"
+_LINK = re.compile(r"\[([^\]\n]+)\]\((<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)"
                    r"(?:\s+[\"'(][^\n]*?[\"')])?\s*\)")
 _REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.I)
@@ -18,7 +18,8 @@ _TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?\s*/?>")
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)(__?)?", re.S)
 _ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`\n]+)`")
 _MYST_ROLE = re.compile(r"\{[\w.+-]+(?::[\w.+-]+)*\}`([^`\n]+)`")      # MyST: {doc}`label <target>`
-_TARGET = re.compile(r"^(.*?)\s*<[^<>]+>$", re.S)
+_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
+_WEB = re.compile(r"(?:https?|ftp)://\S+$", re.I)
 _STRONG = re.compile(r"(?<![\w*])(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?![\w*])", re.S)
 _EMPH = re.compile(r"(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*])", re.S)
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
@@ -36,11 +37,15 @@ _HOLD = "\ue000"          # private-use marks around held-back text (code, escap
 _HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
 
 
-def plain_text(text: str) -> str:
-    """`text` without markup, on one line: what an answer shows of a quoted sentence.
+def plain_text(text: str, links: bool = False) -> str:
+    """`text` without markup, on one line: what an answer shows of a quoted sentence. With
+    `links`, a Markdown or rst link to a web address keeps the address after its label, in
+    brackets: an answer that says "report it at the dedicated issue" also says where.
 
     >>> plain_text("See **the [install guide](https://x.org/install)** for `pip`.")
     'See the install guide for pip.'
+    >>> plain_text("See the [install guide](https://x.org/install).", links=True)
+    'See the install guide (https://x.org/install).'
     """
     held: list[str] = []
 
@@ -48,16 +53,31 @@ def plain_text(text: str) -> str:
         held.append(value)
         return f"{_HOLD}{len(held) - 1}{_HOLD}"
 
+    def linked(label: str, target: str, protect: bool = True) -> str:
+        """A link's label, and its web address when `links` asks for it and the label is
+        not that address already (held back from the rules that follow, with `protect`)."""
+        url = target.strip().strip("<>")
+        if not links or not _WEB.match(url) or url.rstrip("/") == label.strip().rstrip("/"):
+            return label
+        return f"{label} ({hold(url) if protect else url})"
+
+    def rst(body: str) -> str:
+        """An rst hyperlink's text, `label <target>`_ (held back whole): its label, and
+        maybe its address."""
+        target = _TARGET.match(body)
+        return linked(target.group(1), target.group(2), protect=False) \
+            if target and target.group(1) else body
+
     text = text.replace(_HOLD, "")
     text = _ESCAPE.sub(lambda m: hold(m.group(1)), text)
     text = _FENCE.sub("", text)
     text = _COMMENT.sub("", text)
     text = _ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
     text = _MYST_ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
-    text = _CODE_SPAN.sub(lambda m: hold(_label(m.group(2)) if m.group(3) else
+    text = _CODE_SPAN.sub(lambda m: hold(rst(m.group(2)) if m.group(3) else
                                          m.group(2).strip() if len(m.group(1)) > 1 else m.group(2)), text)
     text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
+    text = _LINK.sub(lambda m: linked(m.group(1), m.group(2)), text)
     text = _REF_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(lambda m: hold(m.group(1)), text)
     text = _TAG.sub("", text)
