@@ -147,7 +147,8 @@ def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (corpus / "guide.md").write_text(
         "# Install\n\nRead this first.\n\n## Linux\n\nOn Linux, install the package with "
         "apt-get install citeqa-tools and then run the setup wizard.\n\n## Windows\n\n"
-        "On Windows, download the installer and double-click it.\n", encoding="utf-8")
+        "On Windows, download the [installer](https://example.org/citeqa-setup.exe) and "
+        "double-click it.\n", encoding="utf-8")
     pdf = FPDF()
     pdf.set_font("Helvetica", size=12)
     pdf.add_page()
@@ -186,4 +187,16 @@ def test_page_and_section_are_shown_and_the_passage_around_the_sentence(
     shot = tmp_path_factory.mktemp("screenshots") / f"{source}.png"
     assert browser.save_screenshot(str(shot))
     print(f"screenshot: {shot}")
+    assert console_errors(browser) == []
+
+
+def test_a_web_address_in_an_answer_is_a_link_that_opens_apart(browser: Any, paged: str) -> None:
+    question = "How do I install on Windows?"
+    expected = httpx.post(f"{paged}/ask", json={"question": question}).json()
+    assert "installer (https://example.org/citeqa-setup.exe)" in expected["text"]
+    answer = ask(browser, paged, question)
+    assert answer.text == expected["text"]
+    link = answer.find_element(By.CSS_SELECTOR, "a.web")
+    assert link.text == link.get_attribute("href") == "https://example.org/citeqa-setup.exe"
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert console_errors(browser) == []

@@ -45,6 +45,24 @@
     return node;
   }
 
+  // A web address in an answer (a link's target, kept after its label) opens in a new tab;
+  // only http and https addresses become links, and the text is never parsed as HTML.
+  const WEB = /(https?:\/\/[^\s()<>"]*[^\s()<>".,;:!?'])/;
+  function appendText(box, text) {
+    text.split(WEB).forEach((part, i) => {
+      if (!part) return;
+      if (i % 2 === 0) {
+        box.append(document.createTextNode(part));
+        return;
+      }
+      const link = el("a", "web", part);
+      link.href = part;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      box.append(link);
+    });
+  }
+
   function showError(message) {
     $("error").textContent = message;
     $("error").hidden = !message;
@@ -95,7 +113,7 @@
     const pieces = answer.text.split(/\[(\d+)\]/);
     pieces.forEach((piece, i) => {
       if (i % 2 === 0) {
-        if (piece) box.append(document.createTextNode(piece));
+        if (piece) appendText(box, piece);
         return;
       }
       const citation = byNumber.get(Number(piece));
