@@ -69,11 +69,10 @@ from citeqa.answer_model import (  # noqa: E402
     Scorer,
     question_terms,
 )
-from citeqa.answering import candidate_sentences, decide, score_sentences  # noqa: E402
+from citeqa.answering import candidate_sentences, compose, decide, score_sentences  # noqa: E402
 from citeqa.calibration import isotonic  # noqa: E402
 from citeqa.evaluation import Question, holds_answer, load_questions  # noqa: E402
-from citeqa.metrics import calibration_bins  # noqa: E402
-from citeqa.parsing import plain_text  # noqa: E402
+from citeqa.metrics import calibration_bins, strip_markers  # noqa: E402
 from citeqa.settings import PRECISIONS  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "eval"))
@@ -272,8 +271,10 @@ def collect(index: Index, questions: Sequence[Question], source: str, options: Q
         d = decide(q.question, hits, sentences, scored, options, terms, answerer.stats,
                    _NULL_MODEL)
         answerable = q.answerable and not off_topic
-        text = " ".join(plain_text(sentences[i].text, links=True) for i in d.chosen)
-        right = answerable and bool(d.chosen) and holds_answer(text, q.answers)
+        # Judged on the answer's text as `ask` shows it, as `citeqa eval` judges it.
+        shown = compose(q.question, hits, sentences, scored, options, d)
+        right = answerable and not shown.abstained \
+            and holds_answer(strip_markers(shown.text), q.answers)
         group = (group_of or {}).get(q.id) or str(q.source)
         items.append(Item(f"{source}:{q.id}", source, group, answerable,
                           d.features if d.refused in (None, "confidence") else None, right,

@@ -52,8 +52,9 @@ _NEGATION = re.compile(r"\b(?:not|never|cannot)\b|n[’']t\b", re.I)
 _ORDER = re.compile(r"\b(?:first|last|most|least|largest|smallest|highest|lowest|biggest|"
                     r"greatest|earliest|latest|oldest|youngest|longest|shortest|fewest|"
                     r"before|after|only)\b", re.I)
-_NAMED = re.compile(r"\b[A-Z][\w’'-]*|\b\d[\d,.]*\b")
-_NUMBER = re.compile(r"\b\d[\d,.]*\d\b|\b\d\b")   # "1756", "1,200", "3.5", "7"
+_DIGITS = r"\b\d[\d,.]*\b"                       # "1756", "1,200", "3.5", "7"
+_NAMED = re.compile(r"\b[A-Z][\w’'-]*|" + _DIGITS)
+_NUMBER = re.compile(_DIGITS)
 _CAPITAL = re.compile(r"\b[A-Z][\w’'-]*")
 _WORD = re.compile(r"[^\W\d_](?:[\w’'-]*(?<!_))?")   # "_Black_" reads "Black"
 _INFLECTIONS = ("'s", "’s", "s", "es", "ed", "d", "ing")
@@ -161,29 +162,34 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
                if t in proper and t not in frame and not p]
     # A name misspelled ("Celeron" for "Céloron") is not missing.
     focus_absent = any(not _spelled_nearly(t, stats.vocab.keys()) for t in missing)
-    words = frozenset(f for w in _WORD.findall(question)
-                      if (stems := tokenize(w)) and not set(stems) & frame for f in word_forms(w))
+    # Each word of the question with its terms and the forms it may be inflected from.
+    parts = [(tokenize(w), word_forms(w)) for w in _WORD.findall(question)]
+    words = frozenset(f for stems, forms in parts if stems and not set(stems) & frame
+                      for f in forms)
     return QuestionTerms(terms, idf_weights(dfs, stats.n_docs), present, focus_absent, frame,
                          np.array([t in named for t in terms], dtype=bool),
                          bool(_NEGATION.search(question)), words,
                          frozenset(w.lower() for w in _ORDER.findall(question)),
-                         _opposites(question, tokenize, terms, frame),
+                         _opposites(parts, tokenize, terms, frame),
                          any(t not in stats.vocab for m in _NUMBER.finditer(question)
                              for t in tokenize(m.group())))
 
 
-def _opposites(question: str, tokenize: Callable[[str], list[str]], terms: Sequence[str],
-               frame: frozenset[str]) -> dict[str, frozenset[str]]:
-    """Each content term of the question with the terms of its word's antonyms, leaving out
-    those the question holds itself ("good or bad")."""
+def _opposites(parts: Sequence[tuple[list[str], set[str]]], tokenize: Callable[[str], list[str]],
+               terms: Sequence[str], frame: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Each content term of the question (whose words are `parts`: terms and word forms) with
+    the terms of its word's antonyms, leaving out those the question holds itself ("good or
+    bad")."""
     table = antonyms()
     out: dict[str, frozenset[str]] = {}
-    for word in _WORD.findall(question):
-        opposite = set().union(*(table.get(f, ()) for f in word_forms(word)))
-        stems = frozenset(tokenize(" ".join(sorted(opposite)))).difference(terms)
+    for word_terms, forms in parts:
+        opposite = set().union(*(table.get(f, ()) for f in forms))
+        if not opposite:
+            continue
+        stems = frozenset(tokenize(" ".join(opposite))).difference(terms)
         if not stems:
             continue
-        for t in tokenize(word):
+        for t in word_terms:
             if t not in frame:
                 out[t] = out.get(t, frozenset()) | stems
     return out

@@ -6,26 +6,21 @@ models/antonyms.json, which eval/antonyms.py derives from Debian's wordnet-base 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+from typing import Any
 
-from .errors import ModelError
+from .packaged import read_table
 
 
 @lru_cache(maxsize=1)
 def antonyms() -> Mapping[str, frozenset[str]]:
     """Lower-case word -> its antonyms, read once per process."""
-    file = Path(str(resources.files("citeqa") / "models" / "antonyms.json"))
-    try:
-        pairs = json.loads(file.read_text(encoding="utf-8"))["pairs"]
+    def read(data: Any) -> dict[str, frozenset[str]]:
         out: dict[str, set[str]] = {}
-        for a, b in pairs:
+        for a, b in data["pairs"]:
             out.setdefault(str(a), set()).add(str(b))
             out.setdefault(str(b), set()).add(str(a))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ModelError(f"the antonym table {file} cannot be loaded ({err}); reinstall citeqa",
-                         path=file, remedy="reinstall") from None
-    return {w: frozenset(s) for w, s in out.items()}
+        return {w: frozenset(s) for w, s in out.items()}
+
+    return read_table("antonyms.json", "antonym table", read)

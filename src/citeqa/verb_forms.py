@@ -6,25 +6,20 @@ query time: lemminflect takes 0.4 s to load, as long as a whole cold `citeqa ask
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+from typing import Any
 
-from .errors import ModelError
+from .packaged import read_table
 
 
 @lru_cache(maxsize=1)
 def irregular_stems() -> Mapping[str, str]:
     """Form stem -> verb stem for the irregular forms, read once per process."""
-    file = Path(str(resources.files("citeqa") / "models" / "irregular_verbs.json"))
-    try:
-        stems = json.loads(file.read_text(encoding="utf-8"))["stems"]
-        return {str(k): str(v) for k, v in stems.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise ModelError(f"the verb table {file} cannot be loaded ({err}); reinstall citeqa",
-                         path=file, remedy="reinstall") from None
+    def read(data: Any) -> dict[str, str]:
+        return {str(k): str(v) for k, v in data["stems"].items()}
+
+    return read_table("irregular_verbs.json", "verb table", read)
 
 
 def verb_stems(tokens: Iterable[str], table: Mapping[str, str]) -> frozenset[str]:

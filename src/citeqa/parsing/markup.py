@@ -61,20 +61,15 @@ def plain_text(text: str, links: bool = False) -> str:
             return label
         return f"{label} ({hold(url) if protect else url})"
 
-    def rst(body: str) -> str:
-        """An rst hyperlink's text, `label <target>`_ (held back whole): its label, and
-        maybe its address."""
-        target = _TARGET.match(body)
-        return linked(target.group(1), target.group(2), protect=False) \
-            if target and target.group(1) else body
-
     text = text.replace(_HOLD, "")
     text = _ESCAPE.sub(lambda m: hold(m.group(1)), text)
     text = _FENCE.sub("", text)
     text = _COMMENT.sub("", text)
-    text = _ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
-    text = _MYST_ROLE.sub(lambda m: hold(_label(m.group(1)).lstrip("~!")), text)
-    text = _CODE_SPAN.sub(lambda m: hold(rst(m.group(2)) if m.group(3) else
+    text = _ROLE.sub(lambda m: hold(_label(m.group(1))[0].lstrip("~!")), text)
+    text = _MYST_ROLE.sub(lambda m: hold(_label(m.group(1))[0].lstrip("~!")), text)
+    # An rst hyperlink, `label <target>`_, is held back whole, its address with it.
+    text = _CODE_SPAN.sub(lambda m: hold(linked(*_label(m.group(2)), protect=False)
+                                         if m.group(3) else
                                          m.group(2).strip() if len(m.group(1)) > 1 else m.group(2)), text)
     text = _IMAGE.sub(r"\1", text)
     text = _LINK.sub(lambda m: linked(m.group(1), m.group(2)), text)
@@ -95,7 +90,8 @@ def plain_text(text: str, links: bool = False) -> str:
     return _HELD.sub(lambda m: held[int(m.group(1))], text)
 
 
-def _label(body: str) -> str:
-    """The label of rst interpreted text: `label <target>` gives label."""
+def _label(body: str) -> tuple[str, str]:
+    """The label of rst interpreted text and its target: `label <target>` gives both; text
+    without a target is its own label, with target ""."""
     target = _TARGET.match(body)
-    return target.group(1) if target and target.group(1) else body
+    return (target.group(1), target.group(2)) if target and target.group(1) else (body, "")
