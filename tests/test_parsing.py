@@ -369,6 +369,25 @@ def test_pdf_pages_paragraphs_and_headings() -> None:
     assert parsed.text[parsed.pages[2]:].startswith("Fees")
 
 
+def test_pdf_contents_entries_dropped_when_page_numbers_stand_apart() -> None:
+    """A contents page whose page numbers pdfminer reads as boxes of their own (set right,
+    far from the leaders): the entries, their leaders and the numbers are all dropped."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for title, page in [("1 Locks", 2), ("1.1 Opening hours", 2), ("1.2 Holidays", 2),
+                        ("2 Pilots", 3)]:
+        pdf.cell(150, 7, title + " " + ". " * 30)
+        pdf.set_x(185)
+        pdf.cell(10, 7, str(page), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, SENTENCE_1)
+    text = parse("manual.pdf", bytes(pdf.output()), MAX).text
+    assert text == SENTENCE_1
+
+
 def test_encrypted_and_textless_pdfs_are_parse_errors() -> None:
     with pytest.raises(ParseError, match="^encrypted PDF$"):
         parse("secret.pdf", _pdf([[("p", SENTENCE_1)]], password="pw"), MAX)

@@ -6,8 +6,9 @@ monospaced font makes code. Within a paragraph the text joins its lines with spa
 (hyphenation at a line end removed), so a sentence wrapped over lines reads as one; code
 keeps its lines. Pages are joined by a blank line and `Parsed.pages` holds each page's
 start. Page numbers, running heads and feet (the same line in the top or bottom margin of
-three or more pages) and table-of-contents entries (lines ending in dot leaders and a page
-number, and the text boxes made mostly of them) are dropped."""
+three or more pages) and table-of-contents entries (lines ending in dot leaders, with or
+without their page number, the text boxes made mostly of them, and the bare page numbers of
+a contents page) are dropped."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi",
                             "ﬆ": "st"})
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—)\]]?"
                           r"(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
-_LEADERS = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
+# A contents entry's dot leaders, and its page number unless that sits in a box of its own.
+_LEADERS = re.compile(r"(?:(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})|(?:\.\s?){6,})$", re.I)
 _MONO = re.compile(r"mono|courier|typewriter|consol|code|menlo|cmtt|sfmt|lmtt|inconsolata|\btt",
                    re.I)
 _MARGIN = 0.1             # top and bottom tenth of a page: where running heads and folios sit
 _RUNNING_PAGES = 3        # a margin line on this many pages is a running head or foot
+_CONTENTS_ENTRIES = 3     # a page with this many dot-leader lines is a contents page
 _HEADING_RATIO = 1.15     # type this much larger than the body's is a heading
 _MAX_HEADING_CHARS = 150
 _GLYPHS = {"•", "‣", "◦", "▪", "-", "–", "*", "·", "○", "■", "□", "►", "✓"}
@@ -141,10 +144,15 @@ def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
 
     pages_with: Counter[str] = Counter(s for _, s in {(ln.page, shape(ln)) for ln in lines if ln.margin})
     in_box: Counter[int] = Counter(ln.box for ln in lines)
-    leaders: Counter[int] = Counter(ln.box for ln in lines if _LEADERS.search(ln.text))
+    entries = [ln for ln in lines if _LEADERS.search(ln.text)]
+    leaders: Counter[int] = Counter(ln.box for ln in entries)
     contents = {box for box, n in leaders.items() if n >= 0.3 * in_box[box]}
+    # On a contents page a bare number is an entry's page number, set apart from its leaders.
+    contents_pages = {page for page, n in Counter(ln.page for ln in entries).items()
+                      if n >= _CONTENTS_ENTRIES}
     return [ln for ln in lines
-            if not (ln.margin and (pages_with[shape(ln)] >= _RUNNING_PAGES or _PAGE_NUMBER.match(ln.text)))
+            if not ((ln.margin or ln.page in contents_pages) and _PAGE_NUMBER.match(ln.text))
+            and not (ln.margin and pages_with[shape(ln)] >= _RUNNING_PAGES)
             and not _LEADERS.search(ln.text) and ln.box not in contents]
 
 
