@@ -206,6 +206,37 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
          "auto-multiple-choice.en.pdf",
          "dc69b1bcd7b2b601ae05d84cd52f155d12eb8d340407c7e2eb469ce4647ef0f8"),
     ]),
+    # Hard-wrapped plain text: the FAQs of screen (GPL-3+), procmail (GPL-2+ or Artistic) and
+    # Midnight Commander (GPL-3+), and the README of mutt's OAuth2 helper script (GPL-2+).
+    "plain_guides.jsonl": package_files("deb", "screen", "4.9.0-4", [
+        ("usr/share/doc/screen/FAQ.gz", "screen_FAQ.txt",
+         "e7c8719d8d933aee8798ea1a97ecc7491c414fccd6a034320f1304aed250076a"),
+    ]) + package_files("deb", "procmail", "3.22-27", [
+        ("usr/share/doc/procmail/FAQ", "procmail_FAQ.txt",
+         "eaf8316a3132e427e4e6982e415e4b101d2739f447024ed78f28c8cd175831bd"),
+    ]) + package_files("deb", "mc-data", "3:4.8.29-2", [
+        ("usr/share/doc/mc-data/FAQ.gz", "mc_FAQ.txt",
+         "d709844f48c7fa52b45496fdf5d692ed43e77745b7766f382a2591043b4d0966"),
+    ]) + package_files("deb", "mutt", "2.2.12-0.1~deb12u2", [
+        ("usr/share/doc/mutt/examples/mutt_oauth2.py.README", "mutt_oauth2_README.txt",
+         "87db7c650bbcb58e54834bf40a1169df16c861eca582a97f262e9732f609eb4d"),
+    ]),
+    # Licences in hard-wrapped plain text (none of them one of Debian's common-licenses): the
+    # Python licence and its history (PSF-2.0), the Eclipse Public License 2.0, Vim's licence
+    # (Vim's documentation, OPL-1+) and the SIL Open Font License 1.1 of the Lato fonts.
+    "licences.jsonl": package_files("pypi", "typing_extensions", "4.12.2", [
+        ("LICENSE", "python_LICENSE.txt",
+         "3b2f81fe21d181c499c59a256c8e1968455d6689d269aa85373bfb6af41da3bf"),
+    ]) + package_files("pypi", "paho_mqtt", "2.1.0", [
+        ("epl-v20", "eclipse_epl-v20.txt",
+         "8c349f80764d0648e645f41ef23772a70c995a0924b5235f735f4a3d09df127c"),
+    ]) + package_files("deb", "vim-runtime", "2:9.0.1378-2+deb12u2", [
+        ("usr/share/vim/vim90/doc/uganda.txt", "vim_uganda.txt",
+         "0219034c1c664c2f2fb633e35fd1329bb2935d2d37fc0eb7f0a2a1c60fc5cb6a"),
+    ]) + package_files("pypi", "font_lato", "0.1.0", [
+        ("font_lato/files/OFL.txt", "lato_OFL.txt",
+         "9d6dc6a70c02d117ccda1b8cfdba612742a8d00609b33bd8207dee06cfbb097d"),
+    ]),
 }
 
 
