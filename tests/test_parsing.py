@@ -120,6 +120,86 @@ def test_plain_text_blocks_follow_the_lines() -> None:
     assert where.section(0) == "HARBOUR GUIDE" and page_at(parsed, 5) is None
 
 
+JUSTIFIED = """\
+Q:   Why  do  the  lock  gates stay shut when the tide is high and the
+     harbour is full? Is there a way to open them?
+
+A:   The  gates  are  held by the tide itself, which presses them shut
+     against  the  sill until the water on both sides is at one level.
+     Wait  for  the  level  to settle and the gates will open on their
+     own.
+
+Berth      Depth    Fee
+North      6 m      12 EUR
+South      4 m      9 EUR
+
+│Berth │Depth  │Fee                                                          │
+│North │6 m    │12 EUR                                                       │
+"""
+
+
+def test_plain_text_justified_prose_is_a_paragraph_and_tables_stay_rows() -> None:
+    """Lines widened with runs of spaces to fill the margin are prose (a sentence runs on
+    over them), not table rows; columns that line up, and box-drawn rows, are rows."""
+    parsed = parse("faq.txt", JUSTIFIED.encode(), MAX)
+    check_blocks(parsed)
+    question = block_holding(parsed, "Why  do  the")
+    assert question.kind == "paragraph"
+    assert parsed.text[question.start:question.end].endswith("Is there a way to open them?")
+    answer = block_holding(parsed, "The  gates  are")
+    assert answer.kind == "paragraph"
+    assert parsed.text[answer.start:answer.end].endswith("will open on their\n     own.")
+    for words in ("Berth      Depth", "North      6 m", "South      4 m", "│Berth", "│North"):
+        assert block_holding(parsed, words).kind == "table_row"
+
+
+LICENCE = """\
+A. HISTORY OF THE HARBOUR RULES
+
+The rules were first written in 1990 by the harbour board.
+
+PREAMBLE
+The goals of these rules are to keep the harbour safe and to share
+its berths fairly among all the boats that call at it.
+
+    THE BERTHS ARE PROVIDED AS THEY ARE. ANY USE OF A BERTH MEANS THAT
+    ITS OWNER ACCEPTS THESE RULES AND THE FEES SET OUT BELOW.
+
+  i) boats under ten metres moor at the north quay, and
+  ii) larger boats moor at the south quay;
+  III) visitors ask the harbour master first.
+
+To book a berth, type:
+
+    moor --quay north --length 9
+
+┌───────┬──────┐
+│Quay   │Depth │
+├───────┼──────┤
+│North  │6 m   │
+└───────┴──────┘
+"""
+
+
+def test_plain_text_licence_titles_notices_and_numbered_clauses() -> None:
+    """A lettered title and a title in capitals set above its paragraph are headings; an
+    indented notice that reads as prose is a quote while an indented command stays code;
+    roman-numbered clauses are list items; box-drawn rules hold no text."""
+    parsed = parse("rules.txt", LICENCE.encode(), MAX)
+    check_blocks(parsed)
+    shown = kinds(parsed)
+    assert ("heading", "A. HISTORY OF THE HARBOUR RULES") in shown
+    assert ("heading", "PREAMBLE") in shown
+    goals = block_holding(parsed, "The goals")
+    assert goals.kind == "paragraph" and parsed.text[goals.start:goals.end].startswith("The goals")
+    assert block_holding(parsed, "THE BERTHS ARE").kind == "quote"
+    assert block_holding(parsed, "moor --quay north").kind == "code"
+    for words in ("i) boats under", "ii) larger boats", "III) visitors"):
+        assert block_holding(parsed, words).kind == "list_item"
+    assert block_holding(parsed, "│North").kind == "table_row"
+    assert not any("─" in text for _, text in shown)
+
+
 def test_plain_text_keeps_exact_offsets_with_crlf_and_bom() -> None:
     text = "Title Line\r\n\r\nFirst line of prose\r\nsecond line of prose.\r\n"
     parsed = parse("crlf.txt", b"\xef\xbb\xbf" + text.encode(), MAX)

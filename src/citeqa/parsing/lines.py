@@ -7,7 +7,10 @@ import re
 from .structure import Block, trimmed
 
 _NEWLINE = re.compile(r"\r\n?|\n")
-BULLET = re.compile(r"[ \t]*(?:[-*+•‣◦▪]|\(?(?:\d{1,3}|[a-zA-Z]|#)[.)])[ \t]+(?=\S)")
+# A bullet, or an item number: 1. 1) (a) b. ii) iv. and, not to be taken for a section
+# number ("III. Reading"), IV) in capitals only with a parenthesis.
+BULLET = re.compile(r"[ \t]*(?:[-*+•‣◦▪]|\(?(?:\d{1,3}|[ivx]{1,4}|[a-zA-Z]|#)[.)]|\(?[IVX]{1,4}\))"
+                    r"[ \t]+(?=\S)")
 _GAP = re.compile(r"(?<=[^\s.!?:;,])(?: {2,}|\t+)(?=\S)")
 
 
@@ -33,6 +36,20 @@ def column_gaps(line: str) -> int:
     """Runs of two or more spaces (or tabs) between words that do not follow sentence
     punctuation: the column gaps of an aligned table or listing."""
     return len(_GAP.findall(line.strip()))
+
+
+def column_edges(line: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The columns (tabs set every eight) where the text after each column gap starts and
+    where the text before it ends: a table's cells start or end in line with the row
+    above; the gaps of fully justified prose fall anywhere."""
+    gaps = list(_GAP.finditer(line))
+    return (frozenset(len(line[:g.end()].expandtabs(8)) for g in gaps),
+            frozenset(len(line[:g.start()].expandtabs(8)) for g in gaps))
+
+
+def width(line: str) -> int:
+    """The column a line's text ends at, tabs set every eight, trailing white space left out."""
+    return len(line.rstrip().expandtabs(8))
 
 
 def block_over(text: str, spans: list[tuple[int, int]], kind: str, first: int, last: int,
