@@ -157,7 +157,7 @@ _CAPS_TITLE = re.compile(r"[A-Z][A-Z0-9 &,'’/()-]*")   # words in capitals, no
 
 
 def _run_in_title(lines: list[str], n: int, base: int) -> bool:
-    """A title in capitals on the first line of a paragraph of two or more lines more, its
+    """A title in capitals on the first line of a paragraph of two or more lines, its
     text starting on the next line ("TERMINATION" above "This license becomes null and
     void if any of the above conditions are" and "not met.")."""
     line = lines[n].strip()
