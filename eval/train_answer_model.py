@@ -237,6 +237,37 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
         ("font_lato/files/OFL.txt", "lato_OFL.txt",
          "9d6dc6a70c02d117ccda1b8cfdba612742a8d00609b33bd8207dee06cfbb097d"),
     ]),
+    # HTML: seven pages of SQLite's documentation (public domain).
+    "html_manual.jsonl": package_files("deb", "sqlite3-doc", "3.40.1-2+deb12u2", [
+        (f"usr/share/doc/sqlite3/{page}.html", f"sqlite_{page}.html", sha)
+        for page, sha in [
+            ("autoinc", "0d816b1766a77d048ac46814cfd573f602bc587399f67346815bfa02f21f1b2c"),
+            ("cli", "757b3e7f56a68fcca26a4142cf28fb680f2d85a7dfa1bbd1d6d79e46815f50f1"),
+            ("datatype3", "dee8d75f5f6a1b762f317f31db2345b653d8ed918f6a4b8b17e3c9a404eb7436"),
+            ("lang_datefunc", "6b7876e4ac368179ba65d1a78ee1cc56ac4072a0100596fc3abb4acd3107f58f"),
+            ("limits", "c8ce36be3280ea10a22db68a99643f5b7eaa0f7064685f301e04b734f4b20cac"),
+            ("uri", "47b5093c94b518e168a2fcee43e83e59d4431ada82a02c68ebae70005b3fd468"),
+            ("wal", "6de416a73b7754fd7a752ec04913eb6423d15b387fe6995f6a78bd148657f36f"),
+        ]]),
+    # Markdown: eight pages of Hatch's documentation (MIT), MkDocs Material markup.
+    "md_docs.jsonl": package_files("pypi", "hatch", "1.14.0", [
+        ("docs/config/build.md", "config_build.md",
+         "390a534435274ce03f13c21e2ddb9f5db0f0837354b30812409290457b49c950"),
+        ("docs/config/dependency.md", "config_dependency.md",
+         "d85d435913a2042529dcfd35a9aa14cf37fbc481293de83bc1dbb6eee11ca589"),
+        ("docs/config/hatch.md", "config_hatch.md",
+         "b7631837988bd0ea0fa232c2b0b696cd7732ce7ce5bd714619ab4ba777dfea4c"),
+        ("docs/config/environment/overview.md", "environment_overview.md",
+         "51289af5c40a6be421c7930d9c46c9ab94c88295d7dbdacacadd99cef2488978"),
+        ("docs/plugins/environment/virtual.md", "virtual_environment.md",
+         "c7a7a1ad418ad1f32f0f4f4d1825a635b9fbbe5fa39d4b5dd27e43fbb903f974"),
+        ("docs/install.md", "install.md",
+         "4a95ed8ce72550b42a724bda0d05e9275e3cd9207436da6c45c6c8bf80093139"),
+        ("docs/meta/faq.md", "faq.md",
+         "169e425870a5ef9909e175fa6c45b4f35f0a9bc9ce64b9bd5f8a993e445c22ba"),
+        ("docs/version.md", "version.md",
+         "8ec531b510fbd33bd338672025d1b243bc1e39ae57da06a321d5df90f37fb329"),
+    ]),
 }
 
 
