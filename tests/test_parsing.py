@@ -394,6 +394,25 @@ def test_html_without_main_uses_the_body_and_its_charset() -> None:
                              ("paragraph", "Layout cell paragraph.")]
 
 
+def test_markdown_code_fences_are_no_text() -> None:
+    """A fenced block is its lines between the fences: the fence and its info string are
+    markup; a block left open runs to the end."""
+    text = ("Disable a hook:\n\n```toml config-example\n[tool.hatch.build.hooks.<HOOK_NAME>]\n"
+            "enable-by-default = false\n```\n\n~~~\n~~~\n\nRun it:\n\n```\nhatch run test\n")
+    parsed = parse("build.md", text.encode(), MAX)
+    check_blocks(parsed)
+    code = [t for k, t in kinds(parsed) if k == "code"]
+    assert code == ["[tool.hatch.build.hooks.<HOOK_NAME>]\nenable-by-default = false",
+                    "hatch run test"]
+    assert not any("```" in t or "~~~" in t for _, t in kinds(parsed))
+
+
+def test_markdown_html_that_breaks_lines_separates_words() -> None:
+    assert plain_text("| `micro`<br>`patch` | <ul><li>Linux</li><li>Windows</li></ul> |") == \
+        "micro patch | Linux Windows"
+    assert plain_text("a <b>bold</b>er word") == "a bolder word"
+
+
 # ---- PDF ------------------------------------------------------------------------------------
 SENTENCE_1 = ("The harbour master opens the lock gates at six in the morning and closes them at ten at "
               "night, except on public holidays when the gates stay open until midnight.")

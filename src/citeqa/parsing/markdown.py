@@ -61,9 +61,20 @@ def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             continue
         if kind == "heading" and token.markup in ("=", "-"):
             last -= 1  # setext heading: the underline is no text
+        if token.type == "fence":  # the fences are no text: only the lines between them
+            first, last = _inside_fences(lines, first, last, token.markup)
+            if last < first:
+                continue
         block = block_over(text, spans, kind, first_line + first, first_line + last, level)
         if block is not None:
             blocks.append(block)
+
+
+def _inside_fences(lines: list[str], first: int, last: int, fence: str) -> tuple[int, int]:
+    """The lines of a fenced code block between its opening fence (line `first`) and its
+    closing one (line `last`, unless the block runs to the end of the text unclosed)."""
+    closed = last > first and lines[last].strip().startswith(fence)
+    return first + 1, last - 1 if closed else last
 
 
 def _myst(md: MarkdownIt, info: str, lines: list[str], first: int, last: int, first_line: int,
@@ -73,11 +84,11 @@ def _myst(md: MarkdownIt, info: str, lines: list[str], first: int, last: int, fi
     name = match.group(1) if match else ""
     if name in _MYST_HIDDEN:
         return
-    inner_last = last - 1 if last > first and lines[last].strip().startswith(("```", "~~~")) else last
-    if inner_last <= first:
+    inner_first, inner_last = _inside_fences(lines, first, last, lines[first].strip()[:3])
+    if inner_last < inner_first:
         return
     if name in _MYST_CODE:
-        block = block_over(text, spans, "code", first_line + first + 1, first_line + inner_last)
+        block = block_over(text, spans, "code", first_line + inner_first, first_line + inner_last)
         if block is not None:
             blocks.append(block)
         return

@@ -14,7 +14,11 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\((<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)
                    r"(?:\s+[\"'(][^\n]*?[\"')])?\s*\)")
 _REF_LINK = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.I)
-_TAG = re.compile(r"</?[A-Za-z][\w:-]*(?:\s+[^<>]*?)?\s*/?>")
+_TAG = re.compile(r"</?([A-Za-z][\w:-]*)(?:\s+[^<>]*?)?\s*/?>")
+# Tags that break a line or start a block: "a<br>b" and "<li>Linux</li><li>Windows</li>" in a
+# table cell read as separate words.
+_BREAKING = {"br", "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "td", "th", "table",
+             "hr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)(__?)?", re.S)
 _ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`\n]+)`")
 _MYST_ROLE = re.compile(r"\{[\w.+-]+(?::[\w.+-]+)*\}`([^`\n]+)`")      # MyST: {doc}`label <target>`
@@ -75,7 +79,7 @@ def plain_text(text: str, links: bool = False) -> str:
     text = _LINK.sub(lambda m: linked(m.group(1), m.group(2)), text)
     text = _REF_LINK.sub(r"\1", text)
     text = _AUTOLINK.sub(lambda m: hold(m.group(1)), text)
-    text = _TAG.sub("", text)
+    text = _TAG.sub(lambda m: " " if m.group(1).lower() in _BREAKING else "", text)
     for _ in range(2):  # nested emphasis, ***x***
         text = _STRONG.sub(r"\2", text)
         text = _EMPH.sub(r"\2", text)
