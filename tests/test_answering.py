@@ -242,6 +242,18 @@ def test_the_same_sentence_from_two_files_is_chosen_once() -> None:
     assert choose(scored, QueryOptions(sentence_margin=0.25, answer_sentences=2)) == [0, 2]
 
 
+def test_a_step_repeated_for_each_platform_is_chosen_once() -> None:
+    # The same step, numbered in one list and not in the other: the same text as shown.
+    texts = ["4. To check the install, run the `hatch` command.",
+             "To check the install, run the hatch command.",
+             "Download the archive for your platform."]
+    tokens = tuple(frozenset(TOKENIZE(t)) for t in texts)
+    scored = Scored(np.array([0.9, 0.9, 0.8]), np.array([True, True, True]), None,
+                    tokens=tokens)
+    options = QueryOptions(sentence_margin=0.25, answer_sentences=2)
+    assert tokens[0] != tokens[1] and choose(scored, options, texts) == [0, 2]
+
+
 def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:
     options = QueryOptions(type_window=0.1)
     assert choose(Scored(np.array([0.9, 0.85]), np.array([False, False]), "date"), options) == []

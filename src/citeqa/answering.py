@@ -235,10 +235,11 @@ def answers_to_questions(sentences: Sequence[Sentence], tokens: Sequence[frozens
     return out
 
 
-def choose(scored: Scored, config: QueryOptions) -> list[int]:
+def choose(scored: Scored, config: QueryOptions, texts: Sequence[str] = ()) -> list[int]:
     """The best sentence and those within `sentence_margin` of it, best first, each wording
-    once; empty when the best is below MIN_SCORE (unless it expands the acronym asked about)
-    or no sentence near it offers the asked-for kind (unless it restates a "who" question:
+    once (the same words, or with `texts` the same text as shown: "4. Run it." is "Run it.");
+    empty when the best is below MIN_SCORE (unless it expands the acronym asked about) or no
+    sentence near it offers the asked-for kind (unless it restates a "who" question:
     `_restates`)."""
     scores = scored.scores
     if not len(scores):
@@ -253,13 +254,25 @@ def choose(scored: Scored, config: QueryOptions) -> list[int]:
     if scored.kind is not None and not any(scored.offers[i] for i in near) \
             and not _restates(scored, order[0]):
         return []
+    shown: dict[int, str] = {}
+
+    def same(i: int, j: int) -> bool:
+        if scored.tokens and scored.tokens[i] and scored.tokens[i] == scored.tokens[j]:
+            return True
+        if not texts:
+            return False
+        for k in (i, j):
+            if k not in shown:
+                shown[k] = plain_text(texts[k]).casefold()
+        return shown[i] == shown[j]
+
     picked: list[int] = []
     for i in order:
         if len(picked) == config.answer_sentences or scores[i] < best - config.sentence_margin:
             break
-        # The same sentence again (a NEWS entry copied into the changelog) adds nothing.
-        if scored.tokens and scored.tokens[i] and any(scored.tokens[i] == scored.tokens[j]
-                                                      for j in picked):
+        # The same sentence again (a NEWS entry copied into the changelog, one step given for
+        # each platform) adds nothing.
+        if any(same(i, j) for j in picked):
             continue
         picked.append(i)
     return picked
@@ -410,7 +423,7 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
            model: AnswerModel | None = None) -> Decision:
     """The hand-set gates, then (given the question's terms, the index's term statistics and
     a model) the disagreement check and the answer model's calibrated confidence."""
-    chosen = follow_lead_ins(choose(scored, config), sentences)
+    chosen = follow_lead_ins(choose(scored, config, [s.text for s in sentences]), sentences)
     if not chosen:
         return Decision([], 0.0, refused="gate")
     if q is None or stats is None or model is None or scored.cosine is None \
