@@ -15,9 +15,10 @@ a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval
   asked of the article alone and of the 20 articles.
 - "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
   installed Python packages and of Debian packages' /usr/share/doc, a news-like report
-  written for training (eval/training/corpus/), manuals in HTML (aptitude), Markdown (pip)
-  and PDF (Auto Multiple Choice), and two FAQs (Valgrind, zlib) downloaded from pinned Debian
-  and PyPI packages
+  written for training (eval/training/corpus/), manuals in HTML (aptitude, SQLite), Markdown
+  (pip, Hatch) and PDF (Auto Multiple Choice, three LaTeX manuals), FAQs (Valgrind, zlib, and in hard-wrapped plain
+  text screen, procmail, Midnight Commander) and licences in plain text (Python, EPL 2.0, Vim,
+  SIL OFL; none of Debian's common-licenses), downloaded from pinned Debian and PyPI packages
   (`apt-get download` needs the package lists: `apt-get update` once), each set asked of its
   own small corpus. Every file is checked against its sha256, so a changed file stops the
   run. The figures of each set are printed and stored ("written_docs_sets").
@@ -268,6 +269,17 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
         ("docs/version.md", "version.md",
          "8ec531b510fbd33bd338672025d1b243bc1e39ae57da06a321d5df90f37fb329"),
     ]),
+    # PDF: three LaTeX manuals (LPPL 1.3c): LaTeX for authors, the amsmath user's guide and
+    # booktabs.
+    "pdf_manuals.jsonl": package_files("deb", "texlive-latex-base-doc", "2022.20230122-3", [
+        ("usr/share/doc/texlive-doc/latex/base/usrguide.pdf", "latex_usrguide.pdf",
+         "f4dceb77c9c9257e1dc7d4d6af541c5a13b49bff94d95b9d85f46be252c41591"),
+        ("usr/share/doc/texlive-doc/latex/amsmath/amsldoc.pdf", "amsmath_guide.pdf",
+         "367321308ea999a3dc4cab8655cd534ca48a6c1f3e5b9fae2083bbac23084a83"),
+    ]) + package_files("deb", "texlive-latex-recommended-doc", "2022.20230122-3", [
+        ("usr/share/doc/texlive-doc/latex/booktabs/booktabs.pdf", "booktabs.pdf",
+         "7052d0760750c97a9fa3ae6e00942768a809f84a05466d36dc9e38f906d98dfe"),
+    ]),
 }
 
 
@@ -479,7 +491,7 @@ def main() -> None:
                    help="abstention precision the threshold keeps on the SQuAD questions")
     p.add_argument("--written-precision", type=float, default=0.9,
                    help="... and on the written questions")
-    p.add_argument("--written-weight", type=float, default=3.0)
+    p.add_argument("--written-weight", type=float, default=2.0)
     p.add_argument("--encoder-precision", choices=PRECISIONS,
                    default=BuildSettings().encoder_precision,
                    help="the encoder the training indexes are built with")
