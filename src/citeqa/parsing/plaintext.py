@@ -86,6 +86,8 @@ def _indented_prose(lines: list[str], blk: _Open) -> list[tuple[str, int, int]]:
 
 
 def _reads_as_prose(run: list[str]) -> bool:
+    """Whether indented lines are sentences rather than code: enough plain words, one
+    ending a sentence."""
     words = " ".join(line.strip() for line in run).split()
     plain = sum(bool(_WORD.fullmatch(w)) for w in words)
     return len(words) >= _PROSE_WORDS and plain >= _PROSE_SHARE * len(words) \
@@ -175,9 +177,9 @@ def _continues_item(out: list[_Open], width: int, blank_before: bool) -> bool:
 
 
 def _is_table_row(lines: list[str], n: int) -> bool:
-    """A line of a table: two or more pipes (or box-drawing bars), column gaps that line up with those of a
-    neighbouring line, or else, unless the line is justified prose (`_justified`), two or
-    more gaps or one beside another line with gaps."""
+    """A line of a table: two or more pipes (or box-drawing bars), column gaps that line up
+    with those of a neighbouring line, or else, unless the line is justified prose
+    (`_justified`), two or more gaps or one beside another line with gaps."""
     line = lines[n]
     if line.count("|") + line.count("│") >= 2:
         return True
