@@ -89,8 +89,7 @@ C = 1.0                     # inverse strength of the scorer's L2 penalty
 USE = ("best_score", "score_gap", "best_cosine", "best_idf", "context_idf", "passage_missing",
        "names_missing", "absent_weight", "focus_absent", "typed", "best_offers", "top_agree",
        "top_bm25_rank", "top_dense_rank", "negation_unmatched", "order_unmatched",
-       "missing_name_weight", "missing_terms", "opposite_held",
-       "number_absent")
+       "missing_name_weight", "missing_terms", "opposite_held", "number_absent")
 
 
 def pypi_readme(package: str, version: str) -> bytes:

@@ -50,9 +50,13 @@ def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
         if token.map is None or token.nesting < 0:
             continue
         first, last = token.map[0], token.map[1] - 1
-        if token.type == "fence" and _MYST_DIRECTIVE.match(token.info) and depth < _MAX_NESTING:
-            _myst(md, token.info, lines, first, last, first_line, text, spans, blocks, depth)
-            continue
+        if token.type == "fence":  # the fences are no text: only the lines between them
+            first, last = _inside_fences(lines, first, last, token.markup)
+            if last < first:
+                continue
+            if _MYST_DIRECTIVE.match(token.info) and depth < _MAX_NESTING:
+                _myst(md, token.info, lines, first, last, first_line, text, spans, blocks, depth)
+                continue
         if token.type == "paragraph_open" and n + 1 < len(tokens) \
                 and _MYST_TARGET.match(tokens[n + 1].content.strip()):
             continue
@@ -61,10 +65,6 @@ def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             continue
         if kind == "heading" and token.markup in ("=", "-"):
             last -= 1  # setext heading: the underline is no text
-        if token.type == "fence":  # the fences are no text: only the lines between them
-            first, last = _inside_fences(lines, first, last, token.markup)
-            if last < first:
-                continue
         block = block_over(text, spans, kind, first_line + first, first_line + last, level)
         if block is not None:
             blocks.append(block)
@@ -79,25 +79,23 @@ def _inside_fences(lines: list[str], first: int, last: int, fence: str) -> tuple
 
 def _myst(md: MarkdownIt, info: str, lines: list[str], first: int, last: int, first_line: int,
           text: str, spans: list[tuple[int, int]], blocks: list[Block], depth: int) -> None:
-    """A MyST directive fence: code, nothing, or prose read as Markdown (options left out)."""
+    """A MyST directive fence (its lines `first`..`last` between the fences): code, nothing,
+    or prose read as Markdown (options left out)."""
     match = _MYST_DIRECTIVE.match(info)
     name = match.group(1) if match else ""
     if name in _MYST_HIDDEN:
         return
-    inner_first, inner_last = _inside_fences(lines, first, last, lines[first].strip()[:3])
-    if inner_last < inner_first:
-        return
     if name in _MYST_CODE:
-        block = block_over(text, spans, "code", first_line + inner_first, first_line + inner_last)
+        block = block_over(text, spans, "code", first_line + first, first_line + last)
         if block is not None:
             blocks.append(block)
         return
-    inner = lines[first + 1:inner_last + 1]
+    inner = lines[first:last + 1]
     n = 0
     while n < len(inner) and _MYST_OPTION.match(inner[n]):
         inner[n] = ""
         n += 1
-    _collect(md, inner, first_line + first + 1, text, spans, blocks, depth + 1)
+    _collect(md, inner, first_line + first, text, spans, blocks, depth + 1)
 
 
 def _kind(token_type: str, tag: str, containers: list[str], content: str) -> tuple[str | None, int]:

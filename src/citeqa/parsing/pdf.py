@@ -144,16 +144,16 @@ def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
 
     pages_with: Counter[str] = Counter(s for _, s in {(ln.page, shape(ln)) for ln in lines if ln.margin})
     in_box: Counter[int] = Counter(ln.box for ln in lines)
-    entries = [ln for ln in lines if _LEADERS.search(ln.text)]
-    leaders: Counter[int] = Counter(ln.box for ln in entries)
+    entry = [bool(_LEADERS.search(ln.text)) for ln in lines]
+    leaders: Counter[int] = Counter(ln.box for ln, e in zip(lines, entry, strict=True) if e)
     contents = {box for box, n in leaders.items() if n >= 0.3 * in_box[box]}
     # On a contents page a bare number is an entry's page number, set apart from its leaders.
-    contents_pages = {page for page, n in Counter(ln.page for ln in entries).items()
-                      if n >= _CONTENTS_ENTRIES}
-    return [ln for ln in lines
+    per_page = Counter(ln.page for ln, e in zip(lines, entry, strict=True) if e)
+    contents_pages = {page for page, n in per_page.items() if n >= _CONTENTS_ENTRIES}
+    return [ln for ln, e in zip(lines, entry, strict=True)
             if not ((ln.margin or ln.page in contents_pages) and _PAGE_NUMBER.match(ln.text))
             and not (ln.margin and pages_with[shape(ln)] >= _RUNNING_PAGES)
-            and not _LEADERS.search(ln.text) and ln.box not in contents]
+            and not e and ln.box not in contents]
 
 
 def _boxes(lines: list[_Line]) -> list[_Box]:

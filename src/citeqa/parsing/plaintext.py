@@ -183,14 +183,14 @@ def _is_table_row(lines: list[str], n: int) -> bool:
     line = lines[n]
     if line.count("|") + line.count("│") >= 2:
         return True
-    gaps = column_gaps(line)
-    if not gaps:
+    mine = column_edges(line)
+    if not mine[0]:
         return False
-    near = [lines[m] for m in (n - 1, n + 1)
-            if 0 <= m < len(lines) and lines[m].strip() and column_gaps(lines[m])]
-    if any(_aligned(column_edges(line), column_edges(other)) for other in near):
+    near = [edges for m in (n - 1, n + 1) if 0 <= m < len(lines)
+            if (edges := column_edges(lines[m]))[0]]
+    if any(_aligned(mine, edges) for edges in near):
         return True
-    return not _justified(lines, n) and (gaps >= 2 or bool(near))
+    return not _justified(lines, n) and (len(mine[0]) >= 2 or bool(near))
 
 
 def _aligned(mine: tuple[frozenset[int], frozenset[int]],
