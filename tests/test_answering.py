@@ -320,6 +320,17 @@ def test_answer_text_has_no_markup_but_the_quote_is_exact() -> None:
     assert answer.citations[0].quote == hit.text
 
 
+def test_a_line_of_code_is_shown_as_it_is() -> None:
+    """A code line is no Markdown: a placeholder in angle brackets and underscores stay."""
+    hit = _hit(0, "[tool.hatch.build.hooks.<HOOK_NAME>]\nenable_by_default = __all__")
+    lines = [Sentence(hit, 0, 36, hit.text[:36], 0, kind="code"),
+             Sentence(hit, 37, len(hit.text), hit.text[37:], 1, kind="code")]
+    scored = Scored(np.array([0.9, 0.8]), np.array([True, True]), None)
+    answer = compose("How do I turn a hook off?", [hit], lines, scored, QueryOptions())
+    assert answer.text == ("[tool.hatch.build.hooks.<HOOK_NAME>] [1] "
+                           "enable_by_default = __all__ [2]")
+
+
 def test_compose_abstains_with_the_closest_passages() -> None:
     hits, sentences = _sentences()
     scored = Scored(np.array([0.1, 0.2, 0.3]), np.array([True, True, True]), None)

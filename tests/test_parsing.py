@@ -407,6 +407,27 @@ def test_markdown_code_fences_are_no_text() -> None:
     assert not any("```" in t or "~~~" in t for _, t in kinds(parsed))
 
 
+def test_mkdocs_admonitions_and_tabs_hold_markdown() -> None:
+    """The lines indented under `!!! note` or `=== "macOS"` are prose, lists and fences, not
+    indented code; the marker line is no text; a marker inside a fence is code."""
+    text = ('## Install\n\n!!! note "Before you start"\n    Hatch needs Python\n    3.8 or newer.\n\n'
+            '=== "macOS"\n    === "GUI installer"\n        1. Run the `.pkg` file.\n\n'
+            '            ```\n            $ hatch --version\n            ```\n'
+            '\tTabs indent too.\n\n'
+            '    Indented code after the tab.\n\nBack to prose.\n\n'
+            '```\n!!! note\n    kept as code\n```\n')
+    parsed = parse("install.md", text.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [("heading", "## Install"),
+                             ("paragraph", "Hatch needs Python\n    3.8 or newer."),
+                             ("list_item", "1. Run the `.pkg` file."),
+                             ("code", "$ hatch --version"),
+                             ("paragraph", "Tabs indent too."),
+                             ("paragraph", "Indented code after the tab."),
+                             ("paragraph", "Back to prose."),
+                             ("code", "!!! note\n    kept as code")]
+
+
 def test_markdown_html_that_breaks_lines_separates_words() -> None:
     assert plain_text("| `micro`<br>`patch` | <ul><li>Linux</li><li>Windows</li></ul> |") == \
         "micro patch | Linux Windows"

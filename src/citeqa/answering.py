@@ -449,7 +449,7 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scored: Scored, config: QueryOptions, decision: Decision | None = None) -> Answer:
     """The answer: each chosen sentence, markup stripped (a link's web address kept after its
-    label), followed by [n], where citation n
+    label; a line of code as it is, "<HOOK_NAME>" and all), followed by [n], where citation n
     locates that sentence exactly (after "The documents disagree:" when the two sides
     differ); or an abstention citing the closest passages. Without a `decision`, the hand-set
     gates alone decide and the confidence is the best hand score."""
@@ -461,7 +461,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     cites = []
     for number, i in enumerate(decision.chosen, start=1):
         s = sentences[i]
-        parts.append(f"{plain_text(s.text, links=True)} [{number}]")
+        shown = " ".join(s.text.split()) if s.kind == "code" else plain_text(s.text, links=True)
+        parts.append(f"{shown} [{number}]")
         cites.append(Citation(number, s.hit.source, s.start, s.end, s.line_start, s.line_end,
                               s.text, s.hit.chunk_id, float(scored.scores[i]), s.hit.start,
                               s.hit.end, s.page, s.section))

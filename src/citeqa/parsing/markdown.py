@@ -4,7 +4,8 @@ Each block token carries the line range it came from (`token.map`); those lines,
 offsets of the file's own text, give the blocks, so citations point into the file itself.
 MyST (Sphinx Markdown) is understood as far as it matters for text: `(label)=` targets are
 no text, ```{note} and other admonitions hold prose (read as Markdown), ```{toctree} and
-```{image} hold none."""
+```{image} hold none. So are MkDocs' admonitions (!!! note, ??? tip) and content tabs
+(=== "macOS"): the indented lines under the marker are Markdown, not indented code."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from .lines import block_over, line_spans
+from .lines import block_over, indent, line_spans
 from .structure import Block, Parsed, check_blocks
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
@@ -24,6 +25,9 @@ _MYST_CODE = {"code", "code-block", "sourcecode", "code-cell", "math"}
 _MYST_HIDDEN = {"toctree", "contents", "image", "figure", "include", "literalinclude",
                 "program-output", "command-output", "raw", "eval-rst", "autofunction", "automodule"}
 _MAX_NESTING = 8
+_MKDOCS_MARKER = re.compile(r'[ \t]*(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+"[^"]*")?'
+                            r'|===\+?[ \t]+"[^"]*")[ \t]*$')
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 
 
 def parse_markdown(text: str) -> Parsed:
@@ -40,6 +44,8 @@ def parse_markdown(text: str) -> Parsed:
 def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
              spans: list[tuple[int, int]], blocks: list[Block], depth: int) -> None:
     """Blocks of `lines` (the file's lines from `first_line` on, some blanked out)."""
+    if depth < _MAX_NESTING:
+        lines = _mkdocs_bodies(md, lines, first_line, text, spans, blocks, depth)
     tokens = md.parse("\n".join(lines))
     containers: list[str] = []
     for n, token in enumerate(tokens):
@@ -96,6 +102,48 @@ def _myst(md: MarkdownIt, info: str, lines: list[str], first: int, last: int, fi
         inner[n] = ""
         n += 1
     _collect(md, inner, first_line + first, text, spans, blocks, depth + 1)
+
+
+def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
+                   spans: list[tuple[int, int]], blocks: list[Block], depth: int) -> list[str]:
+    """`lines` with each MkDocs admonition or content tab blanked out, its marker line being
+    no text and its body (the lines indented under it) read as Markdown of its own."""
+    out = list(lines)
+    fence = ""
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence) and not line[opening.end():].strip():
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif _MKDOCS_MARKER.match(line):
+            body = indent(line) + 4
+            last = n
+            for m in range(n + 1, len(lines)):
+                if lines[m].strip() and indent(lines[m]) < body:
+                    break
+                if lines[m].strip():
+                    last = m
+            out[n:last + 1] = [""] * (last + 1 - n)
+            if last > n:
+                inner = [_dedent(lines[m], body) for m in range(n + 1, last + 1)]
+                _collect(md, inner, first_line + n + 1, text, spans, blocks, depth + 1)
+            n = last
+        n += 1
+    return out
+
+
+def _dedent(line: str, columns: int) -> str:
+    """`line` with up to `columns` columns of leading white space taken off (a tab is four)."""
+    taken = 0
+    n = 0
+    while n < len(line) and line[n] in " \t" and taken < columns:
+        taken += 4 if line[n] == "\t" else 1
+        n += 1
+    return line[n:]
 
 
 def _kind(token_type: str, tag: str, containers: list[str], content: str) -> tuple[str | None, int]:
