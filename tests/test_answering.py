@@ -22,6 +22,7 @@ from citeqa.answering import (
     score_sentences,
     separating,
     sides,
+    table_headers,
     with_antecedents,
 )
 from citeqa.calibration import Calibration
@@ -160,6 +161,26 @@ def test_a_list_item_holds_the_terms_of_the_sentence_that_introduces_its_list() 
     # Both items get the lead-in's terms; a list item of another passage gets nothing.
     assert held[1] == tokens[1] | tokens[0] and held[2] == tokens[2] | tokens[0]
     assert held[0] == tokens[0] and held[3] == tokens[3]
+
+
+def test_a_table_row_holds_its_header_terms_and_the_header_answers_nothing() -> None:
+    text = "Level | Colour | Verbosity\nerror | bold red | -2\nwarning | bold yellow | -1"
+    a = _hit(0, text)
+    spans = [(0, 26), (27, 46), (47, 74)]
+    rows = [Sentence(a, s, e, text[s:e], row, kind="table_row") for row, (s, e) in enumerate(spans)]
+    other = [Sentence(_hit(1, "info | bold | 0"), 0, 15, "info | bold | 0", 7, kind="table_row"),
+             *(Sentence(_hit(n, "Fonts are set here."), 0, 19, "Fonts are set here.", n) for n in (8, 9, 10))]
+    sentences = [*rows, *other]
+    scored = score_sentences("What is the colour of the error level?",
+                             np.array([1.0, 0.0], dtype=np.float32), sentences,
+                             np.zeros((11, 2), dtype=np.float16), TOKENIZE, QueryOptions())
+    # Terms: colour, error, level. Each data row holds the header's "level" and "colour"; the
+    # row of another passage has no header. The header is penalised as a title; a data row is
+    # not, though it has no closing punctuation, and wins.
+    np.testing.assert_allclose(scored.lexical, [2 / 3, 1.0, 2 / 3, 0, 0, 0, 0])
+    assert table_headers(sentences) == [0]
+    assert scored.scores[0] == pytest.approx(scored.scores[2] - QueryOptions().heading_penalty)
+    assert int(np.argmax(scored.scores)) == 1
 
 
 def test_an_faq_answer_holds_the_terms_of_its_question() -> None:

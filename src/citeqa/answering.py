@@ -121,8 +121,10 @@ def separating(terms: frozenset[str], held: Sequence[frozenset[str]]) -> frozens
 
 def is_heading(text: str, kind: str = "paragraph") -> bool:
     """A heading, a question, or a line with no closing punctuation (a title, caption or
-    address) is not an answer."""
+    address) is not an answer; a table row needs none (its header is `table_headers`')."""
     text = text.rstrip()
+    if kind == "table_row":
+        return text.endswith("?")
     return kind == "heading" or text.endswith("?") or not _CLOSED.search(text)
 
 
@@ -172,6 +174,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                            dtype=bool)
     heading = np.array([is_heading(s.text, s.kind) for s in sentences], dtype=np.float64)
     heading[question_openers(sentences)] = 1.0
+    heading[table_headers(sentences)] = 1.0
     default = np.array([states_default(s.text) for s in sentences], dtype=np.float64) \
         if asks_default(question) else np.zeros(len(sentences))
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * (offered + default)
@@ -186,9 +189,12 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     HTTPS and FTP", "Its default is…", "In that case…") also holds those of the sentence
     just before it in its passage, which names what the pronoun stands for; a list item also
     holds those of the sentence that introduces its list ("Colours mark the questions:" for
-    "cyan for empty answers"); and an FAQ's answer those of its question (`answers_to_questions`)."""
+    "cyan for empty answers"); a table row those of its header; and an FAQ's answer those
+    of its question (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
+    for i, header in _table_rows(sentences):
+        out[i] = out[i] | tokens[header]
     for i in range(1, len(sentences)):
         adjacent = _next_in_passage(sentences[i - 1], sentences[i])
         if adjacent and _ANAPHOR.match(sentences[i].text):
@@ -325,6 +331,26 @@ def _asks(sentences: Sequence[Sentence], i: int) -> bool:
     after = sentences[i + 1] if i + 1 < len(sentences) else None
     return after is None or not _next_in_passage(sentences[i], after) or \
         after.line_start > sentences[i].line_end
+
+
+def table_headers(sentences: Sequence[Sentence]) -> list[int]:
+    """The first row of each table with rows after it in its passage: its header, which names
+    the columns ("Level | Default | Description") and answers nothing."""
+    return sorted({header for _, header in _table_rows(sentences)})
+
+
+def _table_rows(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """(row, its table's first row) for each table row after the first in its passage."""
+    out = []
+    header = -1
+    for i, sent in enumerate(sentences):
+        if sent.kind != "table_row":
+            header = -1
+        elif header >= 0 and _next_in_passage(sentences[i - 1], sent):
+            out.append((i, header))
+        else:
+            header = i
+    return out
 
 
 def question_openers(sentences: Sequence[Sentence]) -> list[int]:
