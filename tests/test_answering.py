@@ -493,3 +493,19 @@ def test_a_lead_in_that_ends_in_a_colon_is_followed_by_what_it_introduces() -> N
     # A sentence that does not end in a colon is not followed.
     plain = _scored(question, sentences, [0.2, 0.9, 0.3, 0.2, 0.2, 0.1])
     assert decide(question, [a, b], sentences, plain, QueryOptions()).chosen == [1]
+
+
+def test_a_caption_is_followed_by_its_example() -> None:
+    text = ("Compute the last day of the month.\nSELECT date('now','+1 month','-1 day');\n"
+            "Compute the current date.\nIt is today.")
+    a = _hit(0, text)
+    spans = [(0, 34), (35, 75), (76, 101), (102, 114)]
+    kinds = ["paragraph", "code", "paragraph", "paragraph"]
+    sentences = [Sentence(a, s, e, text[s:e], row, kind=k)
+                 for row, ((s, e), k) in enumerate(zip(spans, kinds, strict=True))]
+    question = "How do I get the last day of the month?"
+    scored = _scored(question, sentences, [0.9, 0.2, 0.3, 0.2])
+    # The example after the caption joins it; prose after prose does not.
+    assert decide(question, [a], sentences, scored, QueryOptions()).chosen == [0, 1]
+    other = _scored(question, sentences, [0.2, 0.1, 0.9, 0.3])
+    assert decide(question, [a], sentences, other, QueryOptions()).chosen == [2]

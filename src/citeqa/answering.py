@@ -302,19 +302,32 @@ LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a co
 def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> list[int]:
     """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
-    what it introduces (a command, a list) is the answer, not the lead-in."""
+    what it introduces (a command, a list) is the answer, not the lead-in; and each prose
+    sentence followed by the example it captions (`_shows_example`)."""
     out: list[int] = []
     for i in chosen:
         if i in out:
             continue
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
+            if _shows_example(sentences, i) and i + 1 not in out:
+                out.append(i + 1)
             continue
         for j in range(i + 1, min(i + 1 + LEAD_IN_FOLLOWERS, len(sentences))):
             if not _next_in_passage(sentences[j - 1], sentences[j]) or j in out:
                 break
             out.append(j)
     return out
+
+
+_EXAMPLE_KINDS = ("code", "quote")
+
+
+def _shows_example(sentences: Sequence[Sentence], i: int) -> bool:
+    """Sentence i is prose and the next in its passage opens a code block or a quote ("Compute
+    the last day of the current month." then "SELECT date('now','start of month',…);")."""
+    return i + 1 < len(sentences) and sentences[i].kind not in _EXAMPLE_KINDS \
+        and sentences[i + 1].kind in _EXAMPLE_KINDS and _next_in_passage(sentences[i], sentences[i + 1])
 
 
 _NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s*$")     # "4.2." before an FAQ's question
