@@ -276,6 +276,16 @@ def test_a_step_repeated_for_each_platform_is_chosen_once() -> None:
     assert scored.tokens[0] != scored.tokens[1] and choose(scored, options, texts) == [0, 2]
 
 
+def test_a_question_is_never_chosen_as_an_answer() -> None:
+    # An FAQ restates the question; its answer follows. With no answer but the question left,
+    # there is none.
+    texts = ["Is there a simpler inflate I can read?", "Look in contrib/puff.", "It is short."]
+    scored = Scored(np.array([1.1, 0.7, 0.3]), np.array([True, True, True]), None)
+    options = QueryOptions(sentence_margin=0.25, answer_sentences=2)
+    assert choose(scored, options, texts) == [1]
+    assert choose(scored, options, [texts[0], "Why?", "And how?"]) == []
+
+
 def test_choose_abstains_when_no_near_sentence_offers_the_asked_kind() -> None:
     options = QueryOptions(type_window=0.1)
     assert choose(Scored(np.array([0.9, 0.85]), np.array([False, False]), "date"), options) == []

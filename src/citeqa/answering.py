@@ -250,7 +250,10 @@ def choose(scored: Scored, config: QueryOptions, texts: Sequence[str] = ()) -> l
     scores = scored.scores
     if not len(scores):
         return []
-    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    order = sorted((i for i in range(len(scores)) if not (texts and _is_question_text(texts[i]))),
+                   key=lambda i: (-scores[i], i))
+    if not order:
+        return []
     best = scores[order[0]]
     # An acronym's expansion, "Branch/Call/Jump (BCJ)", answers "what does BCJ stand for?"
     # however little the two have in common: the score floor does not apply to it.
@@ -334,7 +337,11 @@ _NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s*$")     # "4.2." before an FAQ'
 
 
 def _is_question(sentence: Sentence) -> bool:
-    return sentence.text.rstrip().endswith("?")
+    return _is_question_text(sentence.text)
+
+
+def _is_question_text(text: str) -> bool:
+    return text.rstrip().endswith("?")
 
 
 def _asks(sentences: Sequence[Sentence], i: int) -> bool:
