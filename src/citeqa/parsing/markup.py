@@ -35,8 +35,9 @@ _PIPE_EDGE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.M)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"\s+")
 # A line that ends in a hyphenated word's hyphen goes on with the word's next part:
-# "optionally-\nconfigured" reads "optionally-configured", not "optionally- configured".
-_WRAPPED_HYPHEN = re.compile(r"(?<=[^\W\d_]-)[ \t]*\r?\n[ \t>]*(?=[a-z])")
+# "optionally-\nconfigured" reads "optionally-configured", not "optionally- configured";
+# "Utmp-\nDatabase" reads "Utmp-Database".
+_WRAPPED_HYPHEN = re.compile(r"(?<=[^\W\d_]-)[ \t]*\r?\n[ \t>]*(?=[^\W\d_])")
 _HOLD = "\ue000"          # private-use marks around held-back text (code, escapes)
 _HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
 
