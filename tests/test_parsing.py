@@ -409,7 +409,8 @@ def test_markdown_code_fences_are_no_text() -> None:
 
 def test_mkdocs_admonitions_and_tabs_hold_markdown() -> None:
     """The lines indented under `!!! note` or `=== "macOS"` are prose, lists and fences, not
-    indented code; the marker line is no text; a marker inside a fence is code."""
+    indented code; a tab's title is a heading, an admonition's marker no text; a marker
+    inside a fence is code."""
     text = ('## Install\n\n!!! note "Before you start"\n    Hatch needs Python\n    3.8 or newer.\n\n'
             '=== "macOS"\n    === "GUI installer"\n        1. Run the `.pkg` file.\n\n'
             '            ```\n            $ hatch --version\n            ```\n'
@@ -420,12 +421,16 @@ def test_mkdocs_admonitions_and_tabs_hold_markdown() -> None:
     check_blocks(parsed)
     assert kinds(parsed) == [("heading", "## Install"),
                              ("paragraph", "Hatch needs Python\n    3.8 or newer."),
+                             ("heading", "macOS"), ("heading", "GUI installer"),
                              ("list_item", "1. Run the `.pkg` file."),
                              ("code", "$ hatch --version"),
                              ("paragraph", "Tabs indent too."),
                              ("paragraph", "Indented code after the tab."),
                              ("paragraph", "Back to prose."),
                              ("code", "!!! note\n    kept as code")]
+    # A tab's title is a section below the heading above it, a tab inside it one below that.
+    assert section_at(parsed, parsed.text.index("Run the")) == "Install > macOS > GUI installer"
+    assert section_at(parsed, parsed.text.index("Hatch needs")) == "Install"
 
 
 def test_markdown_html_that_breaks_lines_separates_words() -> None:

@@ -10,11 +10,12 @@ no text, ```{note} and other admonitions hold prose (read as Markdown), ```{toct
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it import MarkdownIt
 
 from .lines import block_over, indent, line_spans
-from .structure import Block, Parsed, check_blocks
+from .structure import Block, Parsed, check_blocks, trimmed
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MAX_FRONT_MATTER_LINES = 200
@@ -26,7 +27,9 @@ _MYST_HIDDEN = {"toctree", "contents", "image", "figure", "include", "literalinc
                 "program-output", "command-output", "raw", "eval-rst", "autofunction", "automodule"}
 _MAX_NESTING = 8
 _MKDOCS_MARKER = re.compile(r'[ \t]*(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+"[^"]*")?'
-                            r'|===\+?[ \t]+"[^"]*")[ \t]*$')
+                            r'|===\+?[ \t]+"(?P<tab>[^"]*)")[ \t]*$')
+_TAB_LEVEL = 100   # a content tab's title is a heading one level below the heading above it:
+                   # levels from here on say how deep the tab is indented, until `_tab_levels`
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 
 
@@ -38,7 +41,7 @@ def parse_markdown(text: str) -> Parsed:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     blocks: list[Block] = []
     _collect(md, ["" if n < skip else line for n, line in enumerate(lines)], 0, text, spans, blocks, 0)
-    return Parsed(text, check_blocks(text, blocks), format="markdown")
+    return Parsed(text, _tab_levels(check_blocks(text, blocks)), format="markdown")
 
 
 def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
@@ -119,8 +122,15 @@ def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
                 fence = ""
         elif opening:
             fence = opening.group(1)
-        elif _MKDOCS_MARKER.match(line):
+        elif marker := _MKDOCS_MARKER.match(line):
             body = indent(line) + 4
+            if marker.group("tab") is not None:   # its title: a heading (the line ends as in the file)
+                start = spans[first_line + n][1] - len(line)
+                column = indent(text[spans[first_line + n][0]:spans[first_line + n][1]])
+                title = trimmed(text, "heading", start + marker.start("tab"), start + marker.end("tab"),
+                                _TAB_LEVEL + column // 4)
+                if title is not None:
+                    blocks.append(title)
             last = n
             for m in range(n + 1, len(lines)):
                 if lines[m].strip() and indent(lines[m]) < body:
@@ -134,6 +144,20 @@ def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             n = last
         n += 1
     return out
+
+
+def _tab_levels(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """`blocks` with each content tab's title a heading below the last heading before it that
+    is no tab's, the tabs inside a tab below that tab."""
+    out = []
+    level = 0
+    for block in blocks:
+        if block.kind == "heading" and block.level >= _TAB_LEVEL:
+            block = replace(block, level=level + 1 + block.level - _TAB_LEVEL)
+        elif block.kind == "heading":
+            level = block.level
+        out.append(block)
+    return tuple(out)
 
 
 def _dedent(line: str, columns: int) -> str:
