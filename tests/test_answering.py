@@ -510,12 +510,15 @@ def test_a_caption_is_followed_by_its_example() -> None:
             "Compute the current date.\nIt is today.")
     a = _hit(0, text)
     spans = [(0, 34), (35, 75), (76, 101), (102, 114)]
-    kinds = ["paragraph", "code", "paragraph", "paragraph"]
+    kinds = ["paragraph", "quote", "paragraph", "paragraph"]
     sentences = [Sentence(a, s, e, text[s:e], row, kind=k)
                  for row, ((s, e), k) in enumerate(zip(spans, kinds, strict=True))]
     question = "How do I get the last day of the month?"
     scored = _scored(question, sentences, [0.9, 0.2, 0.3, 0.2])
-    # The example after the caption joins it; prose after prose does not.
+    # The example after the caption joins it; prose after prose does not, nor code.
     assert decide(question, [a], sentences, scored, QueryOptions()).chosen == [0, 1]
     other = _scored(question, sentences, [0.2, 0.1, 0.9, 0.3])
     assert decide(question, [a], sentences, other, QueryOptions()).chosen == [2]
+    code = [Sentence(a, s.start, s.end, s.text, s.row, kind="code" if s.row == 1 else s.kind)
+            for s in sentences]
+    assert decide(question, [a], code, scored, QueryOptions()).chosen == [0]
