@@ -224,12 +224,12 @@ def answers_to_questions(sentences: Sequence[Sentence], tokens: Sequence[frozens
     left = 0
     for i, sent in enumerate(sentences):
         adjacent = i > 0 and _next_in_passage(sentences[i - 1], sent)
-        if _is_question(sent):
+        if _is_question(sent.text):
             question, left = None, QUESTION_FOLLOWERS
             if _asks(sentences, i):
                 question = tokens[i]
                 before = sentences[i - 1] if adjacent else None
-                if before and before.line_end >= sent.line_start and not _is_question(before):
+                if before and before.line_end >= sent.line_start and not _is_question(before.text):
                     question = question | tokens[i - 1]
         elif question is None or not adjacent or sent.kind == "heading":
             question = None
@@ -250,7 +250,7 @@ def choose(scored: Scored, config: QueryOptions, texts: Sequence[str] = ()) -> l
     scores = scored.scores
     if not len(scores):
         return []
-    order = sorted((i for i in range(len(scores)) if not (texts and _is_question_text(texts[i]))),
+    order = sorted((i for i in range(len(scores)) if not (texts and _is_question(texts[i]))),
                    key=lambda i: (-scores[i], i))
     if not order:
         return []
@@ -335,17 +335,13 @@ def _shows_example(sentences: Sequence[Sentence], i: int) -> bool:
 _NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s*$")     # "4.2." before an FAQ's question
 
 
-def _is_question(sentence: Sentence) -> bool:
-    return _is_question_text(sentence.text)
-
-
-def _is_question_text(text: str) -> bool:
+def _is_question(text: str) -> bool:
     return text.rstrip().endswith("?")
 
 
 def _asks(sentences: Sequence[Sentence], i: int) -> bool:
     """Sentence i ends in "?" and ends its line: an FAQ's question, not prose asking on."""
-    if not _is_question(sentences[i]):
+    if not _is_question(sentences[i].text):
         return False
     after = sentences[i + 1] if i + 1 < len(sentences) else None
     return after is None or not _next_in_passage(sentences[i], after) or \

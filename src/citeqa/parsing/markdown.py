@@ -124,13 +124,9 @@ def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             fence = opening.group(1)
         elif marker := _MKDOCS_MARKER.match(line):
             body = indent(line) + 4
-            if marker.group("tab") is not None:   # its title: a heading (the line ends as in the file)
-                start = spans[first_line + n][1] - len(line)
-                column = indent(text[spans[first_line + n][0]:spans[first_line + n][1]])
-                title = trimmed(text, "heading", start + marker.start("tab"), start + marker.end("tab"),
-                                _TAB_LEVEL + column // 4)
-                if title is not None:
-                    blocks.append(title)
+            title = _tab_title(marker, text, spans[first_line + n], len(line))
+            if title is not None:
+                blocks.append(title)
             last = n
             for m in range(n + 1, len(lines)):
                 if lines[m].strip() and indent(lines[m]) < body:
@@ -144,6 +140,19 @@ def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             n = last
         n += 1
     return out
+
+
+def _tab_title(marker: re.Match[str], text: str, span: tuple[int, int], length: int
+               ) -> Block | None:
+    """A content tab's title as a heading (levels from _TAB_LEVEL on, by how far the marker
+    is indented in the file), or None for an admonition. `marker` matched the file's line
+    `span` dedented to `length` characters: the line ends where the file's does."""
+    if marker.group("tab") is None:
+        return None
+    start = span[1] - length
+    column = indent(text[span[0]:span[1]])
+    return trimmed(text, "heading", start + marker.start("tab"), start + marker.end("tab"),
+                   _TAB_LEVEL + column // 4)
 
 
 def _tab_levels(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
