@@ -16,7 +16,8 @@ a set that is reported (SQuAD's articles from "K" on, eval/questions.jsonl, eval
 - "written-docs": eval/training/*.jsonl about other documents (see DOC_SETS): READMEs of
   installed Python packages and of Debian packages' /usr/share/doc, a news-like report
   written for training (eval/training/corpus/), manuals in HTML (aptitude, SQLite), Markdown
-  (pip, Hatch) and PDF (Auto Multiple Choice, three LaTeX manuals), FAQs (Valgrind, zlib, and
+  (pip, Hatch), reStructuredText (setuptools, pkg_resources) and PDF (Auto Multiple Choice,
+  three LaTeX manuals), FAQs (Valgrind, zlib, and
   in hard-wrapped plain text screen, procmail, Midnight Commander) and licences in plain text
   (Python, EPL 2.0, Vim, SIL OFL; none of Debian's common-licenses), downloaded from pinned
   Debian and PyPI packages
@@ -237,6 +238,16 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
     ]) + package_files("pypi", "font_lato", "0.1.0", [
         ("font_lato/files/OFL.txt", "lato_OFL.txt",
          "9d6dc6a70c02d117ccda1b8cfdba612742a8d00609b33bd8207dee06cfbb097d"),
+    ]),
+    # reStructuredText: Sphinx documentation of setuptools and pkg_resources (MIT).
+    "rst_docs.jsonl": package_files("deb", "python3-pkg-resources", "66.1.1-1+deb12u2", [
+        ("usr/share/doc/python3-pkg-resources/pkg_resources.rst.gz", "pkg_resources.rst",
+         "2148f6d342bccafe840ead4dc3cac38264addfa63e10b5242c861753be0356ce"),
+    ]) + package_files("deb", "python3-setuptools", "66.1.1-1+deb12u2", [
+        ("usr/share/doc/python3-setuptools/setuptools.rst.gz", "setuptools.rst",
+         "4f6e2e9a27796b1d4ac4e14df5b161956865b5e59ca67bc78daee5079fefb01a"),
+        ("usr/share/doc/python3-setuptools/build_meta.rst.gz", "build_meta.rst",
+         "9353576655b1e4cd063c2f3ad460acb77bf4f5029005e67343e78882a97a48fb"),
     ]),
     # HTML: seven pages of SQLite's documentation (public domain).
     "html_manual.jsonl": package_files("deb", "sqlite3-doc", "3.40.1-2+deb12u2", [
