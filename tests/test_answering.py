@@ -276,6 +276,31 @@ def test_a_step_repeated_for_each_platform_is_chosen_once() -> None:
     assert scored.tokens[0] != scored.tokens[1] and choose(scored, options, texts) == [0, 2]
 
 
+def test_a_definition_holds_its_term_and_brings_it_into_the_answer() -> None:
+    # A definition list: each term on the line above its definition.
+    text = ("``ZipProvider``\nThis class serves zipped modules.\n``EggProvider``\n"
+            "This class adds egg features.")
+    a = _hit(0, text)
+    spans = [(0, 15), (16, 49), (50, 65), (66, 95)]
+    sentences = [Sentence(a, s, e, text[s:e], row, line, line)
+                 for row, ((s, e), line) in enumerate(zip(spans, (1, 2, 3, 4), strict=True))]
+    tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
+    held = with_antecedents(sentences, tokens)
+    assert held[1] == tokens[1] | tokens[0] and held[3] == tokens[3] | tokens[2]
+    assert held[0] == tokens[0] and held[2] == tokens[2]   # after a closed sentence: no term
+    question = "Which provider serves zipped modules?"
+    scored = _scored(question, sentences, [0.5, 0.9, 0.3, 0.4])
+    d = decide(question, [a], sentences, scored, QueryOptions())
+    # The term comes first in the answer; the definition is what was chosen.
+    assert d.chosen == [0, 1]
+    answer = compose(question, [a], sentences, scored, QueryOptions(), d)
+    assert answer.text == "ZipProvider [1] This class serves zipped modules. [2]"
+    # A term with a blank line before its text, or a sentence that closes, is no term.
+    apart = [Sentence(a, s.start, s.end, s.text, s.row, s.line_start + s.row, s.line_end + s.row)
+             for s in sentences]
+    assert decide(question, [a], apart, scored, QueryOptions()).chosen == [1]
+
+
 def test_a_question_is_never_chosen_as_an_answer() -> None:
     # An FAQ restates the question; its answer follows. With no answer but the question left,
     # there is none.

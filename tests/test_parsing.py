@@ -718,6 +718,9 @@ def test_docx_that_is_no_zip_or_a_zip_bomb_is_refused_quickly() -> None:
     ("  spaced\t out \n\n text  ", "spaced out text"),
     ("an optionally-\n   configured feature", "an optionally-configured feature"),
     ("the Utmp-\nDatabase and Café-\nÉtoile", "the Utmp-Database and Café-Étoile"),
+    ("Build it with `PyPA build <https://x.org/>`_::", "Build it with PyPA build:"),
+    ("Run this ::", "Run this"),
+    ("std::vector and a[::2] stay", "std::vector and a[::2] stay"),
     ("a dash -\nthen more, and 2-\nthree", "a dash - then more, and 2- three"),
 ])
 def test_plain_text_golden(raw: str, shown: str) -> None:

@@ -189,12 +189,15 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     HTTPS and FTP", "Its default is…", "In that case…") also holds those of the sentence
     just before it in its passage, which names what the pronoun stands for; a list item also
     holds those of the sentence that introduces its list ("Colours mark the questions:" for
-    "cyan for empty answers"); a table row those of its header; and an FAQ's answer those
-    of its question (`answers_to_questions`)."""
+    "cyan for empty answers"); a table row those of its header; a definition those of its
+    term (`_defines`); and an FAQ's answer those of its question (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
     for i, header in _table_rows(sentences):
         out[i] = out[i] | tokens[header]
+    for i in range(1, len(sentences)):
+        if _defines(sentences, i):
+            out[i] = out[i] | tokens[i - 1]
     for i in range(1, len(sentences)):
         adjacent = _next_in_passage(sentences[i - 1], sentences[i])
         if adjacent and _ANAPHOR.match(sentences[i].text):
@@ -305,12 +308,15 @@ LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a co
 def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> list[int]:
     """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
-    what it introduces (a command, a list) is the answer, not the lead-in; and each prose
-    sentence followed by the quoted example it captions (`_shows_example`)."""
+    what it introduces (a command, a list) is the answer, not the lead-in; each prose
+    sentence followed by the quoted example it captions (`_shows_example`); and each
+    definition preceded by its term (`_defines`)."""
     out: list[int] = []
     for i in chosen:
         if i in out:
             continue
+        if _defines(sentences, i) and i - 1 not in out:
+            out.append(i - 1)
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
             if _shows_example(sentences, i) and i + 1 not in out:
@@ -321,6 +327,21 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
                 break
             out.append(j)
     return out
+
+
+TERM_WORDS = 8   # a definition list's term is a line of at most this many words
+
+
+def _defines(sentences: Sequence[Sentence], i: int) -> bool:
+    """Sentence i opens the definition of the line just before it: a short line without
+    closing punctuation, of a paragraph or quote, with the definition on the next line
+    ("``ZipProvider``" then "This provider class is used for all zipped modules…")."""
+    if i == 0 or not _next_in_passage(sentences[i - 1], sentences[i]):
+        return False
+    term, body = sentences[i - 1], sentences[i]
+    return term.kind == body.kind and term.kind in ("paragraph", "quote") \
+        and term.line_start == term.line_end == body.line_start - 1 \
+        and len(term.text.split()) <= TERM_WORDS and is_heading(term.text, term.kind)
 
 
 def _shows_example(sentences: Sequence[Sentence], i: int) -> bool:
@@ -464,7 +485,8 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
            model: AnswerModel | None = None) -> Decision:
     """The hand-set gates, then (given the question's terms, the index's term statistics and
     a model) the disagreement check and the answer model's calibrated confidence."""
-    chosen = follow_lead_ins(choose(scored, config, [s.text for s in sentences]), sentences)
+    picked = choose(scored, config, [s.text for s in sentences])
+    chosen = follow_lead_ins(picked, sentences)
     if not chosen:
         return Decision([], 0.0, refused="gate")
     if q is None or stats is None or model is None or scored.cosine is None \
@@ -477,9 +499,11 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
     near = neighbours(sentences)
     split = sides(question, q, sentences, scored, near)
     chosen = split or chosen
-    best = sentences[chosen[0]]
+    # The model reads the best sentence first (a definition's term, shown before it, is not).
+    ranked = split or [picked[0], *(i for i in chosen if i != picked[0])]
+    best = sentences[ranked[0]]
     evidence = Evidence(scored.scores, scored.cosine, scored.lexical, scored.offers, scored.kind,
-                        chosen, scored.tokens, near, best.hit.chunk_id, best.text,
+                        ranked, scored.tokens, near, best.hit.chunk_id, best.text,
                         hits[0].bm25_rank if hits else None, hits[0].dense_rank if hits else None)
     features = answer_features(q, evidence, stats)
     confidence = model.confidence(features)

@@ -38,6 +38,9 @@ _SPACE = re.compile(r"\s+")
 # "optionally-\nconfigured" reads "optionally-configured", not "optionally- configured";
 # "Utmp-\nDatabase" reads "Utmp-Database".
 _WRAPPED_HYPHEN = re.compile(r"(?<=[^\W\d_]-)[ \t]*\r?\n[ \t>]*(?=[^\W\d_])")
+# rst's "::" before a literal block reads ":" after a word ("Install it::") and is nothing on
+# its own or after a space ("Install it ::"); "std::vector" is no such mark.
+_LITERAL_MARK = re.compile(r"(\S?)::(?=\s|$)")
 _HOLD = "\ue000"          # private-use marks around held-back text (code, escapes)
 _HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
 
@@ -90,6 +93,7 @@ def plain_text(text: str, links: bool = False) -> str:
     text = _HEADING.sub("", text)
     text = _TABLE_RULE.sub("", text)
     text = _PIPE_EDGE.sub("", text)
+    text = _LITERAL_MARK.sub(lambda m: f"{m.group(1)}:" if m.group(1) else "", text)
     text = _SPACE.sub(" ", html.unescape(text)).strip()
     text = _BULLET.sub("", text)
     return _HELD.sub(lambda m: held[int(m.group(1))], text)
