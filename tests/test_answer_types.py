@@ -62,6 +62,14 @@ def test_offers_needs_a_new_token_of_the_kind() -> None:
     assert offers(None, "Which venue?", "anything")
 
 
+def test_one_is_a_count_only_where_a_word_before_it_says_so() -> None:
+    question = "How many distributions of a project may be present in a working set?"
+    assert offers("quantity", question, "At most one distribution may be present.")
+    assert offers("quantity", question, "Only one of them is active.")
+    assert not offers("quantity", question, "Building one takes a while.")
+    assert not offers("quantity", "Is only one allowed, and how many are there?", "Only one.")
+
+
 def test_a_share_is_an_amount() -> None:
     question = "How much of the population died of the plague?"
     assert offers("quantity", question, "In the Middle East, about a third died.")

@@ -28,6 +28,8 @@ CURRENCY = re.compile(r"[$£€¥₹₽]|\b(?:dollars?|pounds?|euros?|yen|usd|gb
                       r"marks?|rupees?|yuan|renminbi|roubles?|rubles?|pesos?|krona|kronor|krone|"
                       r"kroner|shillings?|guineas?|florins?|ducats?|won|rand|reais|real)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w-])\d+(?:[,.]\d+)*(?![\w-])")
+# "one" as a count, where a word before it says so: "at most one distribution".
+_ONE = re.compile(r"\b(?:at\s+(?:most|least)|only|exactly|just|no\s+more\s+than)\s+one\b", re.I)
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", re.I)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")     # a number that reads as a year, not a count
 _YEAR_DIGITS = r"(?:1\d|20)\d\d"                  # a year a date may give: "by autumn 1347"
@@ -157,6 +159,7 @@ def offers(kind: str | None, question: str, sentence: str,
     if kind == "quantity":
         numbers = [n for n in _NUMBER.findall(sentence) if not _YEAR.fullmatch(n)]
         return bool(_new(numbers, asked) or _words(sentence, NUMBER_WORDS, asked)
+                    or _new(_ONE.findall(sentence), asked)
                     or _HOW_LONG.search(question) and _new(_DURATION.findall(sentence)
                                                            + _SINCE.findall(sentence), asked))
     if kind == "date":
