@@ -196,11 +196,8 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     for i, header in _table_rows(sentences):
         out[i] = out[i] | tokens[header]
     for i in range(1, len(sentences)):
-        if _defines(sentences, i):
-            out[i] = out[i] | tokens[i - 1]
-    for i in range(1, len(sentences)):
         adjacent = _next_in_passage(sentences[i - 1], sentences[i])
-        if adjacent and _ANAPHOR.match(sentences[i].text):
+        if adjacent and _ANAPHOR.match(sentences[i].text) or _defines(sentences, i):
             out[i] = out[i] | tokens[i - 1]
         if sentences[i].kind == "list_item":
             if not adjacent:
