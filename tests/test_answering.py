@@ -301,6 +301,18 @@ def test_a_definition_holds_its_term_and_brings_it_into_the_answer() -> None:
     assert decide(question, [a], apart, scored, QueryOptions()).chosen == [1]
 
 
+def test_a_release_line_comes_with_the_change_listed_under_it() -> None:
+    text = "0.6c9\n * Fix resource_listdir('') for zipped eggs.\n * Fix the cache path."
+    a = _hit(0, text)
+    spans = [(0, 5), (6, 48), (49, 71)]
+    kinds = ["paragraph", "list_item", "list_item"]
+    sentences = [Sentence(a, s, e, text[s:e], row, row + 1, row + 1, kind=k)
+                 for row, ((s, e), k) in enumerate(zip(spans, kinds, strict=True))]
+    question = "In which release was resource_listdir fixed for zipped eggs?"
+    scored = _scored(question, sentences, [0.4, 0.9, 0.3])
+    assert decide(question, [a], sentences, scored, QueryOptions()).chosen == [0, 1]
+
+
 def test_a_question_is_never_chosen_as_an_answer() -> None:
     # An FAQ restates the question; its answer follows. With no answer but the question left,
     # there is none.

@@ -336,7 +336,8 @@ def _defines(sentences: Sequence[Sentence], i: int) -> bool:
     if i == 0 or not _next_in_passage(sentences[i - 1], sentences[i]):
         return False
     term, body = sentences[i - 1], sentences[i]
-    return term.kind == body.kind and term.kind in ("paragraph", "quote") \
+    return (term.kind == body.kind or body.kind == "list_item") \
+        and term.kind in ("paragraph", "quote") \
         and term.line_start == term.line_end == body.line_start - 1 \
         and len(term.text.split()) <= TERM_WORDS and is_heading(term.text, term.kind)
 
