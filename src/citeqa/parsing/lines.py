@@ -32,6 +32,18 @@ def indent(line: str) -> int:
     return len(line[:len(line) - len(stripped)].expandtabs(4))
 
 
+def body_end(lines: list[str], i: int, ind: int) -> int:
+    """End (exclusive) of the lines from `i` indented deeper than `ind` columns, blank lines
+    inside included, trailing blank lines not: the body under an rst construct or a MkDocs
+    admonition."""
+    end = j = i
+    while j < len(lines) and (not lines[j].strip() or indent(lines[j]) > ind):
+        j += 1
+        if lines[j - 1].strip():
+            end = j
+    return end
+
+
 def column_gaps(line: str) -> int:
     """Runs of two or more spaces (or tabs) between words that do not follow sentence
     punctuation: the column gaps of an aligned table or listing."""

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from markdown_it import MarkdownIt
 
-from .lines import block_over, indent, line_spans
+from .lines import block_over, body_end, indent, line_spans
 from .structure import Block, Parsed, check_blocks, trimmed
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
@@ -127,12 +127,7 @@ def _mkdocs_bodies(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             title = _tab_title(marker, text, spans[first_line + n], len(line))
             if title is not None:
                 blocks.append(title)
-            last = n
-            for m in range(n + 1, len(lines)):
-                if lines[m].strip() and indent(lines[m]) < body:
-                    break
-                if lines[m].strip():
-                    last = m
+            last = max(body_end(lines, n + 1, body - 1) - 1, n)
             out[n:last + 1] = [""] * (last + 1 - n)
             if last > n:
                 inner = [_dedent(lines[m], body) for m in range(n + 1, last + 1)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .lines import BULLET, block_over, indent, line_spans
+from .lines import BULLET, block_over, body_end, indent, line_spans
 from .structure import Block, Parsed, check_blocks
 
 _ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}$")
@@ -58,16 +58,6 @@ class _Reader:
         block = block_over(self.text, self.spans, kind, first, last, level)
         if block is not None:
             self.blocks.append(block)
-
-    def body_end(self, i: int, ind: int) -> int:
-        """End (exclusive) of the lines from `i` indented deeper than `ind`, blank lines
-        inside included, trailing blank lines not."""
-        end = j = i
-        while j < len(self.lines) and (_blank(self.lines[j]) or indent(self.lines[j]) > ind):
-            j += 1
-            if not _blank(self.lines[j - 1]):
-                end = j
-        return end
 
     def region(self, lo: int, hi: int, kind: str) -> None:
         """Blocks of lines lo..hi-1; `kind` is what a paragraph here is (paragraph, quote,
@@ -137,10 +127,10 @@ class _Reader:
             end += 1
         self.add(kind, i, end - 1)
         if end < hi and not _blank(self.lines[end]):  # definition body, no blank line before
-            body = min(self.body_end(end, ind), hi)
+            body = min(body_end(self.lines, end, ind), hi)
             self.region(end, body, "paragraph")
             return body
-        body = min(self.body_end(end, ind), hi)
+        body = min(body_end(self.lines, end, ind), hi)
         if self.lines[end - 1].rstrip().endswith("::") and body > end:
             first = end
             while _blank(self.lines[first]):
@@ -159,7 +149,7 @@ class _Reader:
                 and not BULLET.match(self.lines[end]):
             end += 1
         self.add("list_item", i, end - 1)
-        body = min(self.body_end(end, ind), hi)
+        body = min(body_end(self.lines, end, ind), hi)
         if self.lines[end - 1].rstrip().endswith("::") and body > end:
             first = end
             while _blank(self.lines[first]):
@@ -172,7 +162,7 @@ class _Reader:
     def explicit(self, i: int, hi: int, ind: int, kind: str) -> int:
         """An explicit markup block: a directive, footnote, comment, target or substitution."""
         stripped = self.lines[i].strip()
-        body = min(self.body_end(i + 1, ind), hi)
+        body = min(body_end(self.lines, i + 1, ind), hi)
         directive = _DIRECTIVE.match(stripped)
         if _FOOTNOTE.match(stripped):
             end = self.run_end(i, body)
