@@ -380,6 +380,35 @@ def test_html_main_text_without_chrome() -> None:
     assert doc.title == "Harbour Rules" and doc.format == "html" and doc.blocks == parsed.blocks
 
 
+TEXINFO = """<html><body>
+<div class="chapter" id="Mooring">
+<div class="header"><p>
+Next: <a href="Fees.html" accesskey="n" rel="next">Fees</a>, Previous: <a href="Locks.html"
+rel="prev">Locks</a>, Up: <a href="index.html" rel="up">Top</a> &nbsp; [<a href="Index.html"
+rel="index">Index</a>]</p></div><hr>
+<h2 class="chapter">2 Mooring<a class="copiable-anchor" href="#Mooring"> &para;</a></h2>
+<ul class="section-toc"><li><a href="#Visitors">Visitors</a></li><li><a href="#Fees">Fees</a></li></ul>
+<p>Visitors moor at the north quay; the next page, <a href="Fees.html" rel="next">Fees</a>,
+lists what a night costs.</p>
+<dl><dt><code>--berth</code> <a href="#index-berth">#</a></dt><dd><p>Book a berth.</p></dd></dl>
+<hr><div class="nav-panel"><p>Next: <a href="Fees.html" rel="next">Fees</a></p></div>
+</div></body></html>"""
+
+
+def test_html_page_links_and_permalinks_are_no_text() -> None:
+    """A manual's line of links to the next, previous and parent pages (Texinfo's "Next: …,
+    Previous: …, Up: …"), its contents list and the permalink marks after headings and
+    terms are navigation; a sentence of prose that links to the next page is not."""
+    parsed = parse("mooring.html", TEXINFO.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [
+        ("heading", "2 Mooring"),
+        ("paragraph", "Visitors moor at the north quay; the next page, Fees, lists what a night "
+                      "costs."),
+        ("paragraph", "--berth"),
+        ("paragraph", "Book a berth.")]
+
+
 def test_html_without_main_uses_the_body_and_its_charset() -> None:
     page = ('<html><head><meta charset="windows-1252"></head><body><nav>Menu</nav>'
             '<h2>Caf\xe9 hours</h2><div>Open daily \u2013 closed on Mondays.</div>'

@@ -30,6 +30,12 @@ _BLOCK_TAGS = set(_HEADINGS) | set(_LEAVES) | {
     "div", "section", "article", "main", "header", "footer", "ul", "ol", "dl", "table",
     "thead", "tbody", "tfoot", "tr", "pre", "blockquote", "figure", "details", "hr", "body",
     "html", "center", "fieldset", "hgroup", "br"}
+_PAGE_RELS = {"next", "prev", "previous", "up"}
+_KEEP = {"body", "html", "main", "article"}
+_PERMALINKS = {"¶", "§", "#"}
+PAGE_LINK_WORDS = 4
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_NAME_PARTS = re.compile(r"[-_]")
 _SPACE = re.compile(r"\s+")
 _DATA_URI = re.compile(rb"""(["'(])data:[^"'()\s>]{256,}""", re.I)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
@@ -47,6 +53,7 @@ def parse_html(data: bytes) -> Parsed:
         raise ParseError(f"unreadable HTML ({str(err).splitlines()[0] if str(err) else 'empty'})"
                          ) from None
     title = _collapse(root.findtext(".//title") or "")
+    _drop_page_links(root)
     parts = list(_Walker().blocks(_main(root)))
     body, blocks = join_blocks(parts)
     return Parsed(body, blocks, format="html", title=title)
@@ -77,6 +84,30 @@ def _main(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
         return articles
     body = root.find("body")
     return [body if body is not None else root]
+
+
+def _drop_page_links(root: lxml_html.HtmlElement) -> None:
+    """Remove the links that only move around the manual: each line of links to the next,
+    previous and parent pages (their `rel` says so; GNU Texinfo writes "Next: …, Previous:
+    …, Up: … [Index]" above and below every node), the block around them when its own
+    words beside them are at most PAGE_LINK_WORDS; and permalink marks ("¶" after a Sphinx
+    or Texinfo heading or definition), whose text would end up in the sentence."""
+    for link in root.xpath("//a[@href or @rel]"):
+        if link.getparent() is None or link.xpath("ancestor::pre"):
+            continue
+        if link.get("href", "").startswith("#") and link.text_content().strip() in _PERMALINKS:
+            link.drop_tree()
+            continue
+        if not _PAGE_RELS & set(link.get("rel", "").lower().split()):
+            continue
+        block = next((a for a in link.iterancestors() if a.tag in _BLOCK_TAGS), None)
+        if block is None or block.tag in _KEEP or block.getparent() is None:
+            continue
+        own = block.text_content()
+        for inner in block.iter("a"):
+            own = own.replace(inner.text_content(), " ", 1)
+        if len(_WORD.findall(own)) <= PAGE_LINK_WORDS:
+            block.drop_tree()
 
 
 def _collapse(text: str) -> str:
@@ -201,6 +232,6 @@ def _is_chrome(el: lxml_html.HtmlElement, tag: str, inside_main: bool) -> bool:
 
 def _chrome_token(token: str) -> bool:
     """Class or id names of navigation parts: navheader, navfooter, nav-links, sphinxsidebar,
-    site-footer, breadcrumbs, toc."""
+    site-footer, breadcrumbs, and tables of contents (toc, toc-list, section-toc, fancy_toc)."""
     return token.startswith("nav") or "sidebar" in token or "breadcrumb" in token \
-        or token.endswith("footer") or token in ("toc", "related") or token.startswith("toc-")
+        or token.endswith("footer") or token == "related" or "toc" in _NAME_PARTS.split(token)
