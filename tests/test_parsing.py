@@ -523,6 +523,40 @@ def test_pdf_pages_paragraphs_and_headings() -> None:
     assert parsed.text[parsed.pages[2]:].startswith("Fees")
 
 
+def _font_named(source: str, name: str, out: Path) -> Path:
+    """A copy of one of matplotlib's DejaVu fonts that calls itself `name` in the PDF."""
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / source)
+    table = font["name"]
+    for name_id in (16, 17, 21, 22):
+        table.removeNames(nameID=name_id)
+    for name_id, value in ((1, name), (2, "Regular"), (4, name), (6, name)):
+        table.setName(value, name_id, 3, 1, 0x409)
+    font.save(out)
+    return out
+
+
+def test_pdf_lines_in_tex_bold_are_headings(tmp_path: Path) -> None:
+    """TeX's bold fonts say so by their names (CMBX12, CMB10), not with "Bold": a short line
+    set in one at the body's size, above a paragraph, is a heading (a Texinfo manual's
+    numbered subsections), not the paragraph's first words."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_font("cmbx", "", _font_named("DejaVuSerif-Bold.ttf", "CMBX12", tmp_path / "b.ttf"))
+    pdf.add_font("cmr", "", _font_named("DejaVuSerif.ttf", "CMR10", tmp_path / "r.ttf"))
+    pdf.add_page()
+    for font, text in (("cmbx", "7.1.1.9 Tide tables"), ("cmr", SENTENCE_1), ("cmr", SENTENCE_2)):
+        pdf.set_font(font, size=11)
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    parsed = parse("manual.pdf", bytes(pdf.output()), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed)[0] == ("heading", "7.1.1.9 Tide tables")
+    assert Locator(parsed).locate(parsed.text.index(SENTENCE_2)) == (1, "7.1.1.9 Tide tables")
+
+
 def test_pdf_contents_entries_dropped_when_page_numbers_stand_apart() -> None:
     """A contents page whose page numbers pdfminer reads as boxes of their own (set right,
     far from the leaders): the entries, their leaders and the numbers are all dropped."""

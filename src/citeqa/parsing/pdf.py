@@ -34,6 +34,9 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6}
 _LEADERS = re.compile(r"(?:(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,6})|(?:\.\s?){6,})$", re.I)
 _MONO = re.compile(r"mono|courier|typewriter|consol|code|menlo|cmtt|sfmt|lmtt|inconsolata|\btt",
                    re.I)
+# Bold by name: "Bold", "Black", "Heavy", "Semibold", "Demi" in a font's name, or TeX's
+# bold Computer Modern and its kin (CMBX12, CMB10, CMSSBX10, SFBX1200, ECBX1000, LMBX10).
+_BOLD = re.compile(r"bold|black|heavy|demi|^(?:cm|sf|ec|lm)(?:ss)?bx?(?:ti|sl)?\d", re.I)
 _MARGIN = 0.1             # top and bottom tenth of a page: where running heads and folios sit
 _RUNNING_PAGES = 3        # a margin line on this many pages is a running head or foot
 _CONTENTS_ENTRIES = 3     # a page with this many dot-leader lines is a contents page
@@ -132,9 +135,14 @@ def _box_lines(page_no: int, box: int, element: LTTextBox, page_y0: float, page_
             continue
         margin = (page_y1 - line.y1) / height < _MARGIN or (line.y0 - page_y0) / height < _MARGIN
         out.append(_Line(page_no, box, text, sum(ch.size for ch in chars) / len(chars),
-                         all("bold" in ch.fontname.lower() for ch in chars),
+                         all(_is_bold(ch.fontname) for ch in chars),
                          all(_MONO.search(ch.fontname) for ch in chars), margin))
     return out
+
+
+def _is_bold(fontname: str) -> bool:
+    """Whether a font is bold by its name, less the subset tag ("LFQPPH+CMBX12")."""
+    return bool(_BOLD.search(fontname.rpartition("+")[2]))
 
 
 def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
