@@ -423,6 +423,28 @@ def test_html_without_main_uses_the_body_and_its_charset() -> None:
                              ("paragraph", "Layout cell paragraph.")]
 
 
+def test_markdown_html_blocks_badges_and_anchors() -> None:
+    """An HTML table inside Markdown gives one row per <tr>, not one sentence per line of
+    tags; lines of tags alone, a row of badges and an anchor are no text; <h2> is a heading."""
+    text = ("# Signals\n\n[![Build](https://ci.example.org/b.svg)](https://ci.example.org)\n"
+            "![logo](logo.png)\n\n<a id='signals'></a>\n\nThe signals are:\n\n<table>\n  <tr>\n"
+            "    <th>Name</th>\n    <th>Meaning</th>\n  </tr>\n  <tr>\n    <td><code>SIGHUP</code></td>\n"
+            "    <td>Sent when the terminal\n    closes.</td>\n  </tr>\n</table>\n\n<details>\n"
+            "<summary>More</summary>\n\n<h2>Fees</h2>\n<p>Visitors pay twelve euros.</p>\n"
+            "</details>\n")
+    parsed = parse("signals.md", text.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [
+        ("heading", "# Signals"),
+        ("paragraph", "The signals are:"),
+        ("table_row", "<th>Name</th>\n    <th>Meaning</th>"),
+        ("table_row", "<td><code>SIGHUP</code></td>\n    <td>Sent when the terminal\n    closes.</td>"),
+        ("paragraph", "<summary>More</summary>"),
+        ("heading", "<h2>Fees</h2>"),
+        ("paragraph", "<p>Visitors pay twelve euros.</p>")]
+    assert [b.level for b in parsed.blocks if b.kind == "heading"] == [1, 2]
+
+
 def test_markdown_code_fences_are_no_text() -> None:
     """A fenced block is its lines between the fences: the fence and its info string are
     markup; a block left open runs to the end."""

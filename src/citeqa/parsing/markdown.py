@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .lines import block_over, body_end, indent, line_spans
 from .structure import Block, Parsed, check_blocks, trimmed
@@ -31,6 +32,15 @@ _MKDOCS_MARKER = re.compile(r'[ \t]*(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+"[^
 _TAB_LEVEL = 100   # a content tab's title is a heading one level below the heading above it:
                    # levels from here on say how deep the tab is indented, until `_tab_levels`
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_WORDLESS = {"image", "link_open", "link_close", "softbreak", "hardbreak", "html_inline"}
+_HTML_TAG = re.compile(r"<[^>]*>|<!--.*?-->")
+_HTML_ROW = re.compile(r"[ \t]*<tr\b", re.I)
+_HTML_ROW_END = re.compile(r"</tr\s*>", re.I)
+_HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b", re.I)
+_HTML_BLOCK_TAG = re.compile(r"[ \t]*</?(?:p|li|h[1-6]|summary|details|div|dt|dd|dl|br|table|thead"
+                             r"|tbody|ul|ol|blockquote|pre|td|th|section|center|hr)\b", re.I)
+_HTML_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|summary|div|dt|dd|td|th|pre|blockquote)\s*>[ \t]*$",
+                             re.I)
 
 
 def parse_markdown(text: str) -> Parsed:
@@ -66,10 +76,14 @@ def _collect(md: MarkdownIt, lines: list[str], first_line: int, text: str,
             if _MYST_DIRECTIVE.match(token.info) and depth < _MAX_NESTING:
                 _myst(md, token.info, lines, first, last, first_line, text, spans, blocks, depth)
                 continue
-        if token.type == "paragraph_open" and n + 1 < len(tokens) \
-                and _MYST_TARGET.match(tokens[n + 1].content.strip()):
+        if token.type == "paragraph_open" and n + 1 < len(tokens) and (
+                _MYST_TARGET.match(tokens[n + 1].content.strip()) or _wordless(tokens[n + 1])):
             continue
-        kind, level = _kind(token.type, token.tag, containers, token.content)
+        if token.type == "html_block":   # a comment is no text
+            if not token.content.lstrip().startswith("<!--"):
+                blocks.extend(_html_blocks(lines, first, last, first_line, text, spans))
+            continue
+        kind, level = _kind(token.type, token.tag, containers)
         if kind is None or last < first:
             continue
         if kind == "heading" and token.markup in ("=", "-"):
@@ -174,7 +188,53 @@ def _dedent(line: str, columns: int) -> str:
     return line[n:]
 
 
-def _kind(token_type: str, tag: str, containers: list[str], content: str) -> tuple[str | None, int]:
+def _wordless(inline: Token) -> bool:
+    """Whether a paragraph's inline token holds no words of its own: only images, links
+    around them and inline tags (a logo, a row of badges "[![Build Status](….svg)](…)", an
+    anchor "<a id='…'></a>"); an image's alt text is no prose."""
+    return all(c.type in _WORDLESS or (c.type == "text" and not c.content.strip())
+               for c in inline.children or [])
+
+
+def _html_blocks(lines: list[str], first: int, last: int, first_line: int, text: str,
+                 spans: list[tuple[int, int]]) -> list[Block]:
+    """Blocks of an HTML block's lines first..last: each table row (<tr> to </tr>) one row,
+    each run of lines with words between block tags a paragraph (a heading when it opens
+    with <h1>…<h6>); lines of tags alone (<table>, <details>, a logo's <img>) are no text."""
+    out: list[Block] = []
+    run: list[int] = []        # the lines with words of the current row or paragraph
+    in_row = False
+
+    def close(kind: str) -> None:
+        if run:
+            heading = _HTML_HEADING.match(lines[run[0]])
+            kind, level = ("heading", int(heading.group(1))) if heading and kind == "paragraph" \
+                else (kind, 0)
+            block = block_over(text, spans, kind, first_line + run[0], first_line + run[-1], level)
+            if block is not None:
+                out.append(block)
+            run.clear()
+
+    for i in range(first, last + 1):
+        line = lines[i]
+        words = bool(_HTML_TAG.sub("", line).strip())
+        if _HTML_ROW.match(line):
+            close("paragraph")
+            in_row = True
+        elif not in_row and (_HTML_BLOCK_TAG.match(line) or not words):
+            close("paragraph")
+        if words:
+            run.append(i)
+        if in_row and _HTML_ROW_END.search(line):
+            close("table_row")
+            in_row = False
+        elif not in_row and _HTML_BLOCK_END.search(line):
+            close("paragraph")
+    close("table_row" if in_row else "paragraph")
+    return out
+
+
+def _kind(token_type: str, tag: str, containers: list[str]) -> tuple[str | None, int]:
     """Block kind and heading level of a markdown-it token, or None for tokens that are not
     blocks of their own (lists, tables, rules)."""
     if token_type == "heading_open":
@@ -186,8 +246,6 @@ def _kind(token_type: str, tag: str, containers: list[str], content: str) -> tup
         return "code", 0
     if token_type == "tr_open":
         return "table_row", 0
-    if token_type == "html_block" and not content.lstrip().startswith("<!--"):
-        return "paragraph", 0
     return None, 0
 
 
