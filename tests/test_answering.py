@@ -388,6 +388,20 @@ def test_answer_text_has_no_markup_but_the_quote_is_exact() -> None:
     assert answer.citations[0].quote == hit.text
 
 
+@pytest.mark.parametrize("source", ["api.html", "api.PDF", "guide.docx", "api.html.gz"])
+def test_text_read_from_html_pdf_or_docx_is_shown_as_it_is(source: str) -> None:
+    """The text of a rendered format holds no markup: "__init__" and "<string>" in it are
+    what the reader sees, not Markdown emphasis or a tag; the same words in Markdown are."""
+    text = "• Call __init__ with a <string> and **kwargs."
+    hits = [Hit(0, source, 0, len(text), 1, 1, text, 1.0), Hit(1, "api.md", 0, len(text), 1, 1, text, 0.5)]
+    scored = Scored(np.array([0.9]), np.array([True]), None)
+    shown = [compose("What does __init__ take?", [hit], [Sentence(hit, 0, len(text), text, 0)], scored,
+                     QueryOptions()).text for hit in hits]
+    # A list item's bullet goes either way.
+    assert shown == ["Call __init__ with a <string> and **kwargs. [1]",
+                     "Call init with a and **kwargs. [1]"]
+
+
 def test_a_line_of_code_is_shown_as_it_is() -> None:
     """A code line is no Markdown: a placeholder in angle brackets and underscores stay."""
     hit = _hit(0, "[tool.hatch.build.hooks.<HOOK_NAME>]\nenable_by_default = __all__")

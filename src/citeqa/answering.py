@@ -43,7 +43,7 @@ from .answer_types import (
     states_default,
     values,
 )
-from .parsing import plain_text
+from .parsing import is_rendered, plain_text, rendered_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
 from .settings import QueryOptions
@@ -512,8 +512,8 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scored: Scored, config: QueryOptions, decision: Decision | None = None) -> Answer:
     """The answer: each chosen sentence, markup stripped (a link's web address kept after its
-    label; a line of code as it is, "<HOOK_NAME>" and all), followed by [n], where citation n
-    locates that sentence exactly (after "The documents disagree:" when the two sides
+    label; a line of code as it is, "<HOOK_NAME>" and all: `_shown`), followed by [n], where
+    citation n locates that sentence exactly (after "The documents disagree:" when the two sides
     differ); or an abstention citing the closest passages. Without a `decision`, the hand-set
     gates alone decide and the confidence is the best hand score."""
     decision = decision or decide(question, hits, sentences, scored, config)
@@ -524,13 +524,20 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     cites = []
     for number, i in enumerate(decision.chosen, start=1):
         s = sentences[i]
-        shown = " ".join(s.text.split()) if s.kind == "code" else plain_text(s.text, links=True)
-        parts.append(f"{shown} [{number}]")
+        parts.append(f"{_shown(s)} [{number}]")
         cites.append(Citation(number, s.hit.source, s.start, s.end, s.line_start, s.line_end,
                               s.text, s.hit.chunk_id, float(scored.scores[i]), s.hit.start,
                               s.hit.end, s.page, s.section))
     return Answer(question, " ".join(parts), False, cites, decision.confidence,
                   disagreement=decision.disagreement)
+
+
+def _shown(s: Sentence) -> str:
+    """What an answer shows of a sentence: a code line as it is; the text of HTML, PDF or
+    DOCX less a bullet (it holds no markup: `is_rendered`); else the text without markup."""
+    if s.kind == "code":
+        return " ".join(s.text.split())
+    return rendered_text(s.text) if is_rendered(s.hit.source) else plain_text(s.text, links=True)
 
 
 def _passage(number: int, hit: Hit) -> Citation:

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import zlib
 
-from .detect import FORMATS, decode_text, detect_format, gunzip, looks_like_text, uncompressed_name
-from .markup import plain_text
+from .detect import (
+    FORMATS,
+    decode_text,
+    detect_format,
+    gunzip,
+    is_rendered,
+    looks_like_text,
+    uncompressed_name,
+)
+from .markup import plain_text, rendered_text
 from .structure import (
     Block,
     Locator,
@@ -21,8 +29,8 @@ from .structure import (
 )
 
 __all__ = ["FORMATS", "Block", "Locator", "ParseError", "Parsed", "decode_text", "detect_format",
-           "heading_title", "looks_like_text", "page_at", "parse", "plain_text", "section_at",
-           "Structured", "uncompressed_name"]
+           "heading_title", "is_rendered", "looks_like_text", "page_at", "parse", "plain_text",
+           "rendered_text", "section_at", "Structured", "uncompressed_name"]
 
 
 def parse(name: str, data: bytes, max_bytes: int) -> Parsed:

@@ -46,6 +46,16 @@ def detect_format(name: str, data: bytes) -> str | None:
     return "text" if looks_like_text(data[:SNIFF_BYTES]) else None
 
 
+RENDERED = frozenset({"html", "pdf", "docx"})   # formats whose text is what a reader sees
+
+
+def is_rendered(source: str) -> bool:
+    """Whether the indexed text of `source` was extracted from a rendered format (HTML, PDF,
+    DOCX; compressed or not): it holds no markup, so "__init__" or "<string>" in it are words."""
+    name = uncompressed_name(source) or source
+    return FORMATS.get(PurePath(name).suffix.lower()) in RENDERED
+
+
 def needs_content_check(name: str) -> bool:
     """Whether a file's format can only be told from its content: a name without a file
     type suffix (README, ChangeLog, `Release 2.0`) or a documentation name with one that is

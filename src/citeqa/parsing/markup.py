@@ -45,6 +45,16 @@ _HOLD = "\ue000"          # private-use marks around held-back text (code, escap
 _HELD = re.compile(_HOLD + r"(\d+)" + _HOLD)
 
 
+def rendered_text(text: str) -> str:
+    """The text of a rendered format (HTML, PDF, DOCX) as an answer shows it: on one line,
+    less a list item's bullet; its words as they are ("__init__", "<string>", "\\!").
+
+    >>> rendered_text("•  Call __init__ with a <string>.")
+    'Call __init__ with a <string>.'
+    """
+    return " ".join(_BULLET.sub("", text).split())
+
+
 def plain_text(text: str, links: bool = False) -> str:
     """`text` without markup, on one line: what an answer shows of a quoted sentence. With
     `links`, a Markdown or rst link to a web address keeps the address after its label, in
