@@ -391,14 +391,20 @@ rel="index">Index</a>]</p></div><hr>
 <p>Visitors moor at the north quay; the next page, <a href="Fees.html" rel="next">Fees</a>,
 lists what a night costs.</p>
 <dl><dt><code>--berth</code> <a href="#index-berth">#</a></dt><dd><p>Book a berth.</p></dd></dl>
+<table class="index-cp"><tr><th>Index Entry</th><th>Section</th></tr>
+<tr><td><a href="#index-berth">berth</a>:</td><td><a href="#Mooring">Mooring</a></td></tr></table>
+<table><tr><th>Jump to: </th><td><a class="summary-letter" href="#I-B"><b>B</b></a></td></tr></table>
 <hr><div class="nav-panel"><p>Next: <a href="Fees.html" rel="next">Fees</a></p></div>
+<div class="header"><p>Previous: <a href="Locks.html">Locks</a>, Up: <a href="index.html">Top</a>
+[<a href="Index.html" rel="index">Index</a>]</p></div>
 </div></body></html>"""
 
 
 def test_html_page_links_and_permalinks_are_no_text() -> None:
     """A manual's line of links to the next, previous and parent pages (Texinfo's "Next: …,
-    Previous: …, Up: …"), its contents list and the permalink marks after headings and
-    terms are navigation; a sentence of prose that links to the next page is not."""
+    Previous: …, Up: …"), its contents list, its index ("berth: Mooring", "Jump to: B") and
+    the permalink marks after headings and terms are navigation; a sentence of prose that
+    links to the next page is not."""
     parsed = parse("mooring.html", TEXINFO.encode(), MAX)
     check_blocks(parsed)
     assert kinds(parsed) == [

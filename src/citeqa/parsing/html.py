@@ -30,12 +30,13 @@ _BLOCK_TAGS = set(_HEADINGS) | set(_LEAVES) | {
     "div", "section", "article", "main", "header", "footer", "ul", "ol", "dl", "table",
     "thead", "tbody", "tfoot", "tr", "pre", "blockquote", "figure", "details", "hr", "body",
     "html", "center", "fieldset", "hgroup", "br"}
-_PAGE_RELS = {"next", "prev", "previous", "up"}
+_PAGE_RELS = {"next", "prev", "previous", "up", "index", "contents", "start", "first", "last"}
 _KEEP = {"body", "html", "main", "article"}
 _PERMALINKS = {"¶", "§", "#"}
 PAGE_LINK_WORDS = 4
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _NAME_PARTS = re.compile(r"[-_]")
+_BOOK_INDEX = re.compile(r"index-(?:cp|fn|vr|ky|pg|tp)|\w+-entries-printindex|genindextable")
 _SPACE = re.compile(r"\s+")
 _DATA_URI = re.compile(rb"""(["'(])data:[^"'()\s>]{256,}""", re.I)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.I)
@@ -88,19 +89,22 @@ def _main(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 def _drop_page_links(root: lxml_html.HtmlElement) -> None:
     """Remove the links that only move around the manual: each line of links to the next,
-    previous and parent pages (their `rel` says so; GNU Texinfo writes "Next: …, Previous:
-    …, Up: … [Index]" above and below every node), the block around them when its own
-    words beside them are at most PAGE_LINK_WORDS; and permalink marks ("¶" after a Sphinx
-    or Texinfo heading or definition), whose text would end up in the sentence."""
+    previous and parent pages, the index or the contents (their `rel` says so; GNU Texinfo
+    writes "Next: …, Previous: …, Up: … [Index]" above and below every node) and each row
+    of an index's initials ("Jump to: A C F V"), the block (the table) around them when its
+    own words beside them are at most PAGE_LINK_WORDS; and permalink marks ("¶" after a
+    Sphinx or Texinfo heading or definition), whose text would end up in the sentence."""
     for link in root.xpath("//a[@href or @rel]"):
         if link.getparent() is None or link.xpath("ancestor::pre"):
             continue
         if link.get("href", "").startswith("#") and link.text_content().strip() in _PERMALINKS:
             link.drop_tree()
             continue
-        if not _PAGE_RELS & set(link.get("rel", "").lower().split()):
+        initials = "summary-letter" in link.get("class", "").split()
+        if not (initials or _PAGE_RELS & set(link.get("rel", "").lower().split())):
             continue
-        block = next((a for a in link.iterancestors() if a.tag in _BLOCK_TAGS), None)
+        block = next((a for a in link.iterancestors()
+                      if a.tag == "table" or not initials and a.tag in _BLOCK_TAGS), None)
         if block is None or block.tag in _KEEP or block.getparent() is None:
             continue
         own = block.text_content()
@@ -232,6 +236,9 @@ def _is_chrome(el: lxml_html.HtmlElement, tag: str, inside_main: bool) -> bool:
 
 def _chrome_token(token: str) -> bool:
     """Class or id names of navigation parts: navheader, navfooter, nav-links, sphinxsidebar,
-    site-footer, breadcrumbs, and tables of contents (toc, toc-list, section-toc, fancy_toc)."""
+    site-footer, breadcrumbs, tables of contents (toc, toc-list, section-toc, fancy_toc) and
+    a manual's back-of-book index, a table of terms and the sections they are in (Texinfo's
+    index-cp and cp-entries-printindex, Sphinx's genindextable)."""
     return token.startswith("nav") or "sidebar" in token or "breadcrumb" in token \
-        or token.endswith("footer") or token == "related" or "toc" in _NAME_PARTS.split(token)
+        or token.endswith("footer") or token == "related" or "toc" in _NAME_PARTS.split(token) \
+        or bool(_BOOK_INDEX.fullmatch(token))
