@@ -94,14 +94,17 @@ def _drop_page_links(root: lxml_html.HtmlElement) -> None:
     of an index's initials ("Jump to: A C F V"), the block (the table) around them when its
     own words beside them are at most PAGE_LINK_WORDS; and permalink marks ("¶" after a
     Sphinx or Texinfo heading or definition), whose text would end up in the sentence."""
-    for link in root.xpath("//a[@href or @rel]"):
-        if link.getparent() is None or link.xpath("ancestor::pre"):
+    for link in list(root.iter("a")):   # the cheap tests first: a page may hold thousands
+        href, rel = link.get("href"), link.get("rel")
+        if href is None and rel is None:
             continue
-        if link.get("href", "").startswith("#") and link.text_content().strip() in _PERMALINKS:
-            link.drop_tree()
-            continue
+        permalink = (href or "").startswith("#") and link.text_content().strip() in _PERMALINKS
         initials = "summary-letter" in link.get("class", "").split()
-        if not (initials or _PAGE_RELS & set(link.get("rel", "").lower().split())):
+        if not (permalink or initials or _PAGE_RELS & set((rel or "").lower().split())) \
+                or link.getparent() is None or link.xpath("ancestor::pre"):
+            continue
+        if permalink:
+            link.drop_tree()
             continue
         block = next((a for a in link.iterancestors()
                       if a.tag == "table" or not initials and a.tag in _BLOCK_TAGS), None)
@@ -240,5 +243,6 @@ def _chrome_token(token: str) -> bool:
     a manual's back-of-book index, a table of terms and the sections they are in (Texinfo's
     index-cp and cp-entries-printindex, Sphinx's genindextable)."""
     return token.startswith("nav") or "sidebar" in token or "breadcrumb" in token \
-        or token.endswith("footer") or token == "related" or "toc" in _NAME_PARTS.split(token) \
-        or bool(_BOOK_INDEX.fullmatch(token))
+        or token.endswith("footer") or token == "related" \
+        or "toc" in token and "toc" in _NAME_PARTS.split(token) \
+        or "index" in token and bool(_BOOK_INDEX.fullmatch(token))

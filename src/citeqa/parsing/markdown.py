@@ -33,7 +33,7 @@ _TAB_LEVEL = 100   # a content tab's title is a heading one level below the head
                    # levels from here on say how deep the tab is indented, until `_tab_levels`
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _WORDLESS = {"image", "link_open", "link_close", "softbreak", "hardbreak", "html_inline"}
-_HTML_TAG = re.compile(r"<[^>]*>|<!--.*?-->")
+_HTML_TAG = re.compile(r"<[^>]*>")    # a tag or a comment
 _HTML_ROW = re.compile(r"[ \t]*<tr\b", re.I)
 _HTML_ROW_END = re.compile(r"</tr\s*>", re.I)
 _HTML_HEADING = re.compile(r"[ \t]*<h([1-6])\b", re.I)

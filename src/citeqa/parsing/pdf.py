@@ -16,6 +16,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .lines import BULLET
@@ -140,6 +141,7 @@ def _box_lines(page_no: int, box: int, element: LTTextBox, page_y0: float, page_
     return out
 
 
+@lru_cache(maxsize=256)   # asked once per character, of a document's handful of fonts
 def _is_bold(fontname: str) -> bool:
     """Whether a font is bold by its name, less the subset tag ("LFQPPH+CMBX12")."""
     return bool(_BOLD.search(fontname.rpartition("+")[2]))
