@@ -31,7 +31,8 @@ def check_blocks(parsed: Parsed) -> None:
     """Blocks are sorted, non-overlapping, non-empty and trimmed, of the known kinds."""
     end = 0
     for block in parsed.blocks:
-        assert block.kind in ("heading", "paragraph", "list_item", "code", "table_row", "quote")
+        assert block.kind in ("heading", "paragraph", "list_item", "code", "table_row", "quote",
+                              "term")
         assert end <= block.start < block.end <= len(parsed.text)
         body = parsed.text[block.start:block.end]
         assert body == body.strip() and body
@@ -411,8 +412,46 @@ def test_html_page_links_and_permalinks_are_no_text() -> None:
         ("heading", "2 Mooring"),
         ("paragraph", "Visitors moor at the north quay; the next page, Fees, lists what a night "
                       "costs."),
-        ("paragraph", "--berth"),
+        ("term", "--berth"),
         ("paragraph", "Book a berth.")]
+
+
+SPHINX_TERMS = """<html><body><div class="sphinxsidebar" id="sidebar"><p>Quick search</p></div>
+<div class="body"><section id="navigation"><h2 id="navigation">Navigation</h2>
+<dl class="std confval"><dt class="sig sig-object std" id="confval-html_sidebars">
+<span class="sig-name descname"><span class="pre">html_sidebars</span></span><a class="headerlink"
+href="#confval-html_sidebars" title="Permalink to this definition">¶</a></dt>
+<dd><p>Custom sidebar templates.</p><p>The default is the theme's.</p></dd></dl>
+<dl class="std confval"><dt id="confval-toc_object_entries">toc_object_entries</dt>
+<dd><p>Create table of contents entries.</p></dd></dl></section></div>
+<div id="footer">Last updated today</div></body></html>"""
+
+
+def test_html_definition_terms_are_terms_and_their_anchors_no_chrome() -> None:
+    """A definition list's <dt> is a term block; a term's or heading's id names it
+    ("confval-html_sidebars", "navigation"), so it never marks the term as navigation, as a
+    layout part's id does ("sidebar", "footer")."""
+    parsed = parse("configuration.html", SPHINX_TERMS.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [
+        ("heading", "Navigation"),
+        ("term", "html_sidebars"),
+        ("paragraph", "Custom sidebar templates."),
+        ("paragraph", "The default is the theme's."),
+        ("term", "toc_object_entries"),
+        ("paragraph", "Create table of contents entries.")]
+
+
+def test_rst_definition_list_terms() -> None:
+    text = ("Options\n=======\n\nhtml_theme\n   The theme to use.\n   It defaults to alabaster.\n\n"
+            "A closing paragraph.\n")
+    parsed = parse("conf.rst", text.encode(), MAX)
+    check_blocks(parsed)
+    assert kinds(parsed) == [
+        ("heading", "Options"),
+        ("term", "html_theme"),
+        ("paragraph", "The theme to use.\n   It defaults to alabaster."),
+        ("paragraph", "A closing paragraph.")]
 
 
 def test_html_without_main_uses_the_body_and_its_charset() -> None:

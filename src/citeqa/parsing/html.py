@@ -23,13 +23,14 @@ _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search
                  "menubar", "toolbar", "dialog", "alert"}
 _CHROME_TOKENS = {"menu", "skip-link", "skiplink", "cookie-banner", "site-header"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
-_LEAVES = {"p": "paragraph", "li": "list_item", "dt": "paragraph", "dd": "paragraph",
+_LEAVES = {"p": "paragraph", "li": "list_item", "dt": "term", "dd": "paragraph",
            "caption": "paragraph", "figcaption": "paragraph", "summary": "paragraph",
            "address": "paragraph", "td": "paragraph", "th": "paragraph"}
 _BLOCK_TAGS = set(_HEADINGS) | set(_LEAVES) | {
     "div", "section", "article", "main", "header", "footer", "ul", "ol", "dl", "table",
     "thead", "tbody", "tfoot", "tr", "pre", "blockquote", "figure", "details", "hr", "body",
     "html", "center", "fieldset", "hgroup", "br"}
+_NAMED_BY_ID = {"dt", "section", *_HEADINGS}
 _PAGE_RELS = {"next", "prev", "previous", "up", "index", "contents", "start", "first", "last"}
 _KEEP = {"body", "html", "main", "article"}
 _PERMALINKS = {"¶", "§", "#"}
@@ -233,7 +234,11 @@ def _is_chrome(el: lxml_html.HtmlElement, tag: str, inside_main: bool) -> bool:
         return True
     if attrib.get("role", "").lower() in _CHROME_ROLES:
         return True
-    tokens = set(attrib.get("class", "").lower().split()) | {attrib.get("id", "").lower()}
+    tokens = set(attrib.get("class", "").lower().split())
+    if tag not in _NAMED_BY_ID and "section" not in tokens:
+        # A term's, heading's or section's id is its anchor, named for it
+        # ("confval-html_sidebars", "navigation"), not a part of the page's layout.
+        tokens.add(attrib.get("id", "").lower())
     return bool(tokens & _CHROME_TOKENS) or any(_chrome_token(t) for t in tokens)
 
 

@@ -125,11 +125,12 @@ class _Reader:
         end = i + 1
         while end < hi and not _blank(self.lines[end]) and indent(self.lines[end]) <= ind:
             end += 1
-        self.add(kind, i, end - 1)
         if end < hi and not _blank(self.lines[end]):  # definition body, no blank line before
+            self.add("term" if end - i == 1 else kind, i, end - 1)
             body = min(body_end(self.lines, end, ind), hi)
             self.region(end, body, "paragraph")
             return body
+        self.add(kind, i, end - 1)
         body = min(body_end(self.lines, end, ind), hi)
         if self.lines[end - 1].rstrip().endswith("::") and body > end:
             first = end

@@ -13,7 +13,8 @@ _SECTION_NUMBER = re.compile(r"(?:\d+|[A-Z])(?:\.\d+)*\.?\s+(?=\S)")
 _MODE_LINE = re.compile(r"-\*-.*?-\*-")   # an Emacs mode line in a title: -*- outline -*-
 _ATX_MARKS = re.compile(r"^(?:#{1,6}|\*{1,6})(?:\s+|$)|\s+#+$")
 REFERENCE = re.compile(r"://|\bwww\.|\S@\S+\.\w")   # a URL or an e-mail address: no title
-KINDS = ("heading", "paragraph", "list_item", "code", "table_row", "quote")
+KINDS = ("heading", "paragraph", "list_item", "code", "table_row", "quote", "term")
+# A "term" is a definition list's term (HTML <dt>, rst): the blocks after it describe it.
 
 
 class ParseError(CiteqaError):
