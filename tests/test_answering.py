@@ -301,6 +301,43 @@ def test_a_definition_holds_its_term_and_brings_it_into_the_answer() -> None:
     assert decide(question, [a], apart, scored, QueryOptions()).chosen == [1]
 
 
+def test_every_sentence_of_a_definition_is_read_with_its_term() -> None:
+    # A definition list's term (an HTML <dt>, an rst term), its description of three
+    # sentences, then a heading and a sentence that describes no term.
+    text = ("html_theme\n\nThe theme of the HTML output. See the theming section. "
+            "The default is alabaster.\n\nEpub\n\nThe epub builder writes books.")
+    a = _hit(0, text)
+    parts = [("html_theme", "term", 1), ("The theme of the HTML output.", "paragraph", 3),
+             ("See the theming section.", "paragraph", 3),
+             ("The default is alabaster.", "paragraph", 3), ("Epub", "heading", 5),
+             ("The epub builder writes books.", "paragraph", 7)]
+    sentences = []
+    for row, (words, kind, line) in enumerate(parts):
+        start = text.index(words)
+        sentences.append(Sentence(a, start, start + len(words), words, row, line, line, kind=kind))
+    tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
+    held = with_antecedents(sentences, tokens)
+    assert [held[i] == tokens[i] | tokens[0] for i in (1, 2, 3)] == [True, True, True]
+    assert held[0] == tokens[0] and held[4] == tokens[4] and held[5] == tokens[5]
+    # Its vector is read joined to the term's: a question about the term's default meets the
+    # third sentence, whose own vector is about defaults only.
+    vectors = np.zeros((6, 4), dtype=np.float16)
+    vectors[0, 0] = vectors[1, 1] = vectors[2, 2] = vectors[4, 2] = vectors[5, 1] = 1.0
+    vectors[3] = [0.0, 0.0, 0.6, 0.8]
+    query = np.array([0.6, 0.0, 0.0, 0.8], dtype=np.float32)
+    question = "What is the default of html_theme?"
+    scored = score_sentences(question, query, sentences, vectors, TOKENIZE, QueryOptions())
+    joined = np.array([1.0, 0.0, 0.6, 0.8]) / np.linalg.norm([1.0, 0.0, 0.6, 0.8])
+    assert scored.cosine is not None
+    assert scored.cosine[3] == pytest.approx(float(joined @ query), abs=1e-3)
+    assert scored.cosine[5] == pytest.approx(0.0) and scored.cosine[0] == pytest.approx(0.6)
+    # Chosen, the sentence comes with its term before it.
+    d = decide(question, [a], sentences, scored, QueryOptions())
+    assert d.chosen[:2] == [0, 3]
+    answer = compose(question, [a], sentences, scored, QueryOptions(), d)
+    assert answer.text.startswith("html_theme [1] The default is alabaster. [2]")
+
+
 def test_a_release_line_comes_with_the_change_listed_under_it() -> None:
     text = "0.6c9\n * Fix resource_listdir('') for zipped eggs.\n * Fix the cache path."
     a = _hit(0, text)

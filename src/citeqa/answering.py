@@ -125,7 +125,7 @@ def is_heading(text: str, kind: str = "paragraph") -> bool:
     text = text.rstrip()
     if kind == "table_row":
         return text.endswith("?")
-    return kind == "heading" or text.endswith("?") or not _CLOSED.search(text)
+    return kind in ("heading", "term") or text.endswith("?") or not _CLOSED.search(text)
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,15 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     if not sentences:
         return Scored(np.zeros(0), np.zeros(0, dtype=bool), kind)
     stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
-    cosine = (stored @ query_vector.astype(np.float32)).astype(np.float64)
+    query = query_vector.astype(np.float32)
+    cosine = (stored @ query).astype(np.float64)
+    # A sentence of a definition is read with its term, as its vector joined to the term's.
+    for i, term in enumerate(definition_terms(sentences)):
+        if term >= 0:
+            joined = stored[i] + stored[term]
+            norm = float(np.linalg.norm(joined))
+            if norm > 0:
+                cosine[i] = max(cosine[i], float(joined @ query) / norm)
     verbs = irregular_stems()
     terms = verb_stems(tokenize(question), verbs)
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
@@ -190,14 +198,18 @@ def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[s
     just before it in its passage, which names what the pronoun stands for; a list item also
     holds those of the sentence that introduces its list ("Colours mark the questions:" for
     "cyan for empty answers"); a table row those of its header; a definition those of its
-    term (`_defines`); and an FAQ's answer those of its question (`answers_to_questions`)."""
+    term (`definition_terms`); and an FAQ's answer those of its question
+    (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
     for i, header in _table_rows(sentences):
         out[i] = out[i] | tokens[header]
+    for i, term in enumerate(definition_terms(sentences)):
+        if term >= 0:
+            out[i] = out[i] | tokens[term]
     for i in range(1, len(sentences)):
         adjacent = _next_in_passage(sentences[i - 1], sentences[i])
-        if adjacent and _ANAPHOR.match(sentences[i].text) or _defines(sentences, i):
+        if adjacent and _ANAPHOR.match(sentences[i].text):
             out[i] = out[i] | tokens[i - 1]
         if sentences[i].kind == "list_item":
             if not adjacent:
@@ -307,13 +319,14 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
     what it introduces (a command, a list) is the answer, not the lead-in; each prose
     sentence followed by the quoted example it captions (`_shows_example`); and each
-    definition preceded by its term (`_defines`)."""
+    sentence of a definition preceded by its term (`definition_terms`)."""
     out: list[int] = []
+    terms = definition_terms(sentences) if chosen else []
     for i in chosen:
         if i in out:
             continue
-        if _defines(sentences, i) and i - 1 not in out:
-            out.append(i - 1)
+        if terms[i] >= 0 and terms[i] not in out:
+            out.append(terms[i])
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
             if _shows_example(sentences, i) and i + 1 not in out:
@@ -327,6 +340,25 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
 
 
 TERM_WORDS = 8   # a definition list's term is a line of at most this many words
+
+
+def definition_terms(sentences: Sequence[Sentence]) -> list[int]:
+    """Per candidate, the term it describes, or -1: every sentence after a definition list's
+    term (an HTML <dt>, an rst term) in its passage, up to the next term or heading ("The
+    default is 'alabaster'." under "html_theme"); or the first sentence under a short line
+    that reads as a term (`_defines`)."""
+    out = [-1] * len(sentences)
+    term = -1
+    for i, sent in enumerate(sentences):
+        if i == 0 or not _next_in_passage(sentences[i - 1], sent) or sent.kind == "heading":
+            term = -1
+        if sent.kind == "term":
+            term = i
+        elif term >= 0:
+            out[i] = term
+        elif _defines(sentences, i):
+            out[i] = i - 1
+    return out
 
 
 def _defines(sentences: Sequence[Sentence], i: int) -> bool:
