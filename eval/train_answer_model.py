@@ -132,6 +132,7 @@ def package_files(kind: str, name: str, version: str, files: Sequence[tuple[str,
 
 APTITUDE = "usr/share/doc/aptitude/html/en/"
 PIP = "docs/html/"
+SPHINX = "usr/share/doc/sphinx-doc/html/"
 
 
 # Each written set about other documents: its questions file, and its corpus as
@@ -260,6 +261,19 @@ DOC_SETS: dict[str, list[tuple[str, Any, str]]] = {
             ("limits", "c8ce36be3280ea10a22db68a99643f5b7eaa0f7064685f301e04b734f4b20cac"),
             ("uri", "47b5093c94b518e168a2fcee43e83e59d4431ada82a02c68ebae70005b3fd468"),
             ("wal", "6de416a73b7754fd7a752ec04913eb6423d15b387fe6995f6a78bd148657f36f"),
+        ]]),
+    # HTML written by Sphinx: four pages of Sphinx's own documentation (BSD-2-Clause), whose
+    # configuration values and directives are definition lists.
+    "sphinx_docs.jsonl": package_files("deb", "sphinx-doc", "5.3.0-4", [
+        (SPHINX + page, name, sha) for page, name, sha in [
+            ("usage/configuration.html", "configuration.html",
+             "b6e4ba7252eb8c909c824abe418e0d2d8c1ecaa50aa35241c88596b188b8773c"),
+            ("usage/quickstart.html", "quickstart.html",
+             "4435c4d40963939d8f5e6bafabf9ebcf0fd2f559e77fdd5b1d9b09e0e8bbe6f6"),
+            ("usage/extensions/autodoc.html", "autodoc.html",
+             "3199de0f2238fcb555d3fa26d7a651f389efb02b01b8e391285d151e9103e0f6"),
+            ("usage/restructuredtext/basics.html", "rst_basics.html",
+             "9883755aebf69004f9efa0916f76229c191c64aa68e3b3e99de2436826761840"),
         ]]),
     # Markdown: eight pages of Hatch's documentation (MIT), MkDocs Material markup.
     "md_docs.jsonl": package_files("pypi", "hatch", "1.14.0", [
@@ -502,7 +516,7 @@ def main() -> None:
                    help="abstention precision the threshold keeps on the SQuAD questions")
     p.add_argument("--written-precision", type=float, default=0.9,
                    help="... and on the written questions")
-    p.add_argument("--written-weight", type=float, default=1.0)
+    p.add_argument("--written-weight", type=float, default=2.0)
     p.add_argument("--encoder-precision", choices=PRECISIONS,
                    default=BuildSettings().encoder_precision,
                    help="the encoder the training indexes are built with")
