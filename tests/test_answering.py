@@ -136,6 +136,22 @@ def test_a_sentence_opening_with_a_pronoun_holds_the_terms_of_the_one_before() -
     np.testing.assert_allclose(scored.lexical, [1 / 3, 2 / 3, 0.0, 0.0, 1 / 3])
 
 
+def test_a_sentence_opening_with_a_pronoun_comes_after_the_one_it_points_back_to() -> None:
+    text = "The Council is made of heads of state. It appoints the board. Its seat is Brussels."
+    a, b = _hit(0, text), _hit(1, "It meets twice a year.")
+    spans = [(0, 38), (39, 61), (62, 83)]
+    sentences = [Sentence(a, s, e, text[s:e], row) for row, (s, e) in enumerate(spans)]
+    sentences.append(Sentence(b, 0, 22, b.text, 5))
+    question = "Who appoints the board?"
+    scored = _scored(question, sentences, [0.2, 0.9, 0.1, 0.85])
+    d = decide(question, [a, b], sentences, scored, QueryOptions(sentence_margin=0.1))
+    # "It appoints…" comes after the sentence that names the Council; "It meets…" opens its
+    # passage, with nothing before it to bring.
+    assert d.chosen == [0, 1, 3]
+    answer = compose(question, [a, b], sentences, scored, QueryOptions(sentence_margin=0.1), d)
+    assert answer.text.startswith("The Council is made of heads of state. [1] It appoints the board. [2]")
+
+
 def test_a_sentence_opening_with_a_preposition_and_a_pronoun_holds_the_terms_before() -> None:
     text = "The Lang option sets the language. Without this option, English is used. With care, all goes."
     a = _hit(0, text)
@@ -278,23 +294,23 @@ def test_a_step_repeated_for_each_platform_is_chosen_once() -> None:
 
 def test_a_definition_holds_its_term_and_brings_it_into_the_answer() -> None:
     # A definition list: each term on the line above its definition.
-    text = ("``ZipProvider``\nThis class serves zipped modules.\n``EggProvider``\n"
-            "This class adds egg features.")
+    text = ("``ZipProvider``\nA class for zipped modules.\n``EggProvider``\n"
+            "A class for egg features.")
     a = _hit(0, text)
-    spans = [(0, 15), (16, 49), (50, 65), (66, 95)]
+    spans = [(0, 15), (16, 43), (44, 59), (60, 85)]
     sentences = [Sentence(a, s, e, text[s:e], row, line, line)
                  for row, ((s, e), line) in enumerate(zip(spans, (1, 2, 3, 4), strict=True))]
     tokens = [frozenset(TOKENIZE(s.text)) for s in sentences]
     held = with_antecedents(sentences, tokens)
     assert held[1] == tokens[1] | tokens[0] and held[3] == tokens[3] | tokens[2]
     assert held[0] == tokens[0] and held[2] == tokens[2]   # after a closed sentence: no term
-    question = "Which provider serves zipped modules?"
+    question = "Which provider is for zipped modules?"
     scored = _scored(question, sentences, [0.5, 0.9, 0.3, 0.4])
     d = decide(question, [a], sentences, scored, QueryOptions())
     # The term comes first in the answer; the definition is what was chosen.
     assert d.chosen == [0, 1]
     answer = compose(question, [a], sentences, scored, QueryOptions(), d)
-    assert answer.text == "ZipProvider [1] This class serves zipped modules. [2]"
+    assert answer.text == "ZipProvider [1] A class for zipped modules. [2]"
     # A term with a blank line before its text, or a sentence that closes, is no term.
     apart = [Sentence(a, s.start, s.end, s.text, s.row, s.line_start + s.row, s.line_end + s.row)
              for s in sentences]

@@ -318,8 +318,10 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
     what it introduces (a command, a list) is the answer, not the lead-in; each prose
-    sentence followed by the quoted example it captions (`_shows_example`); and each
-    sentence of a definition preceded by its term (`definition_terms`)."""
+    sentence followed by the quoted example it captions (`_shows_example`); each sentence of
+    a definition preceded by its term (`definition_terms`); and each sentence that opens
+    with a pronoun preceded by the sentence before it, which says what the pronoun stands
+    for ("The European Council … . It appoints the board of the bank.")."""
     out: list[int] = []
     terms = definition_terms(sentences) if chosen else []
     for i in chosen:
@@ -327,6 +329,9 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
             continue
         if terms[i] >= 0 and terms[i] not in out:
             out.append(terms[i])
+        elif i > 0 and i - 1 not in out and _ANAPHOR.match(sentences[i].text) \
+                and _next_in_passage(sentences[i - 1], sentences[i]):
+            out.append(i - 1)
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
             if _shows_example(sentences, i) and i + 1 not in out:
