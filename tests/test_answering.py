@@ -150,6 +150,13 @@ def test_a_sentence_opening_with_a_pronoun_comes_after_the_one_it_points_back_to
     assert d.chosen == [0, 1, 3]
     answer = compose(question, [a, b], sentences, scored, QueryOptions(sentence_margin=0.1), d)
     assert answer.text.startswith("The Council is made of heads of state. [1] It appoints the board. [2]")
+    # A question before it (an FAQ's) says nothing the pronoun stands for, nor does a heading.
+    for before, kind in (("Who runs the Council?", "paragraph"), ("The Council", "heading")):
+        c = _hit(2, f"{before} It appoints the board.")
+        pair = [Sentence(c, 0, len(before), before, 6, kind=kind),
+                Sentence(c, len(before) + 1, len(c.text), "It appoints the board.", 7)]
+        scored = _scored(question, pair, [0.2, 0.9])
+        assert decide(question, [c], pair, scored, QueryOptions()).chosen == [1]
 
 
 def test_a_sentence_opening_with_a_preposition_and_a_pronoun_holds_the_terms_before() -> None:
@@ -352,6 +359,21 @@ def test_every_sentence_of_a_definition_is_read_with_its_term() -> None:
     assert d.chosen[:2] == [0, 3]
     answer = compose(question, [a], sentences, scored, QueryOptions(), d)
     assert answer.text.startswith("html_theme [1] The default is alabaster. [2]")
+
+
+def test_an_faqs_question_as_a_term_is_not_shown_but_a_pronoun_brings_its_antecedent() -> None:
+    # An FAQ written as a definition list: the question is the term.
+    text = "How do I undo a change?\n\nThe usual way is git revert. This keeps the history."
+    a = _hit(0, text)
+    parts = [("How do I undo a change?", "term"), ("The usual way is git revert.", "paragraph"),
+             ("This keeps the history.", "paragraph")]
+    sentences = []
+    for row, (words, kind) in enumerate(parts):
+        start = text.index(words)
+        sentences.append(Sentence(a, start, start + len(words), words, row, kind=kind))
+    question = "How can I undo a change and keep the history?"
+    scored = _scored(question, sentences, [0.3, 0.5, 0.9])
+    assert decide(question, [a], sentences, scored, QueryOptions()).chosen == [1, 2]
 
 
 def test_a_release_line_comes_with_the_change_listed_under_it() -> None:

@@ -46,6 +46,7 @@ from .answer_types import (
 from .parsing import is_rendered, plain_text, rendered_text
 from .parsing.structure import KINDS
 from .records import Answer, Citation, Hit
+from .sentences import PROSE
 from .settings import QueryOptions
 from .verb_forms import irregular_stems, verb_stems
 
@@ -319,7 +320,8 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
     what it introduces (a command, a list) is the answer, not the lead-in; each prose
     sentence followed by the quoted example it captions (`_shows_example`); each sentence of
-    a definition preceded by its term (`definition_terms`); and each sentence that opens
+    a definition preceded by its term (`definition_terms`) unless the term asks (an FAQ's
+    question as a definition list's term); and each sentence that opens
     with a pronoun preceded by the sentence before it, which says what the pronoun stands
     for ("The European Council … . It appoints the board of the bank.")."""
     out: list[int] = []
@@ -327,10 +329,9 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     for i in chosen:
         if i in out:
             continue
-        if terms[i] >= 0 and terms[i] not in out:
+        if terms[i] >= 0 and terms[i] not in out and not _is_question(sentences[terms[i]].text):
             out.append(terms[i])
-        elif i > 0 and i - 1 not in out and _ANAPHOR.match(sentences[i].text) \
-                and _next_in_passage(sentences[i - 1], sentences[i]):
+        if i > 0 and i - 1 not in out and _points_back(sentences[i - 1], sentences[i]):
             out.append(i - 1)
         out.append(i)
         if not sentences[i].text.rstrip().endswith(":"):
@@ -342,6 +343,14 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
                 break
             out.append(j)
     return out
+
+
+def _points_back(before: Sentence, sentence: Sentence) -> bool:
+    """`sentence` opens with a pronoun and `before`, just before it in its passage, is prose
+    that can say what it stands for: not a question (an FAQ's "How should I undo it?" above
+    "This preserves the history…"), a heading or a title-like line."""
+    return bool(_ANAPHOR.match(sentence.text)) and _next_in_passage(before, sentence) \
+        and before.kind in PROSE and not is_heading(before.text, before.kind)
 
 
 TERM_WORDS = 8   # a definition list's term is a line of at most this many words
