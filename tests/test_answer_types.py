@@ -217,7 +217,11 @@ def test_a_reason_is_given_by_a_causal_link(sentence: str, cause: bool) -> None:
     ("In what order are packages listed unless told otherwise?", True),
     ("If I leave out the Lang option, what language is used?", True),
     ("Which typeface is used when none is chosen?", True),
+    ("If I don't specify a collation for a column, which one is used?", True),
+    ("Which HTML theme does Sphinx use when I don’t choose one?", True),
+    ("What order is used without setting the option?", True),
     ("Which typeface is used for Arabic?", False),
+    ("How do I choose a theme?", False),
 ])
 def test_asks_default(question: str, asks: bool) -> None:
     assert asks_default(question) is asks

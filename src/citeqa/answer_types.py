@@ -109,7 +109,11 @@ _CAUSE = re.compile(r"\b(?:because|since|due\s+to|owing\s+to|so\s+that|in\s+orde
 # about what holds when nothing is chosen, answered by a sentence that says so.
 _ASKS_DEFAULT = re.compile(r"\bdefault\b|\bunless\s+(?:told|set|given|specified|chosen)\b|"
                            r"\bwhen\s+none\s+is\b|\bout\s+of\s+the\s+box\b|"
-                           r"\bif\s+(?:i|you|we)\s+(?:leave\s+out|omit|do\s+not\s+set|don't\s+set)\b",
+                           r"\b(?:if|when)\s+(?:i|you|we)\s+(?:leave\s+out|omit|"
+                           r"(?:do\s+not|don[’']t|never)\s+(?:set|choose|pick|configure|specify|"
+                           r"select|change|give|pass)|(?:have\s+not|haven[’']t)\s+(?:set|chosen|"
+                           r"configured|specified|selected))\b|"
+                           r"\bwithout\s+(?:setting|choosing|configuring|specifying|selecting)\b",
                            re.I)
 _STATES_DEFAULT = re.compile(r"\bdefault(?:s|ed)?\b|\bunless\b|\bwithout\s+(?:this|the|that|any)\b|"
                              r"\bif\s+(?:not|omitted|unset|absent)\b|\botherwise\b", re.I)
