@@ -516,7 +516,7 @@ def main() -> None:
                    help="abstention precision the threshold keeps on the SQuAD questions")
     p.add_argument("--written-precision", type=float, default=0.9,
                    help="... and on the written questions")
-    p.add_argument("--written-weight", type=float, default=2.0)
+    p.add_argument("--written-weight", type=float, default=1.0)
     p.add_argument("--encoder-precision", choices=PRECISIONS,
                    default=BuildSettings().encoder_precision,
                    help="the encoder the training indexes are built with")
