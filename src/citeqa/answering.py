@@ -161,8 +161,9 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
     query = query_vector.astype(np.float32)
     cosine = (stored @ query).astype(np.float64)
+    defined = definition_terms(sentences)
     # A sentence of a definition is read with its term, as its vector joined to the term's.
-    for i, term in enumerate(definition_terms(sentences)):
+    for i, term in enumerate(defined):
         if term >= 0:
             joined = stored[i] + stored[term]
             norm = float(np.linalg.norm(joined))
@@ -171,7 +172,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     verbs = irregular_stems()
     terms = verb_stems(tokenize(question), verbs)
     tokens = tuple(frozenset(tokenize(s.text)) for s in sentences)
-    held = [verb_stems(words, verbs) for words in with_antecedents(sentences, tokens)]
+    held = [verb_stems(words, verbs) for words in with_antecedents(sentences, tokens, defined)]
     kept = separating(terms, held)
     lexical = np.array([len(kept & words) / len(terms) if terms else 0.0 for words in held])
     common = frozenset(lowercase_words({s.hit.chunk_id: s.hit.text for s in sentences}.values()))
@@ -192,25 +193,25 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
                   kind == "name" and not asks_for_names(question))
 
 
-def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]]
-                     ) -> list[frozenset[str]]:
+def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]],
+                     defined: Sequence[int] | None = None) -> list[frozenset[str]]:
     """Each sentence's terms; one that opens with a pronoun or possessive ("It supports HTTP,
     HTTPS and FTP", "Its default is…", "In that case…") also holds those of the sentence
     just before it in its passage, which names what the pronoun stands for; a list item also
     holds those of the sentence that introduces its list ("Colours mark the questions:" for
     "cyan for empty answers"); a table row those of its header; a definition those of its
-    term (`definition_terms`); and an FAQ's answer those of its question
-    (`answers_to_questions`)."""
+    term (`definition_terms`, or `defined` when the caller has them); and an FAQ's answer
+    those of its question (`answers_to_questions`)."""
     out = list(tokens)
     lead = -1                  # the sentence that introduces the current list, -1 for none
     for i, header in _table_rows(sentences):
         out[i] = out[i] | tokens[header]
-    for i, term in enumerate(definition_terms(sentences)):
+    for i, term in enumerate(definition_terms(sentences) if defined is None else defined):
         if term >= 0:
             out[i] = out[i] | tokens[term]
     for i in range(1, len(sentences)):
         adjacent = _next_in_passage(sentences[i - 1], sentences[i])
-        if adjacent and _ANAPHOR.match(sentences[i].text):
+        if _refers_back(sentences[i - 1], sentences[i]):
             out[i] = out[i] | tokens[i - 1]
         if sentences[i].kind == "list_item":
             if not adjacent:
@@ -345,12 +346,18 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     return out
 
 
+def _refers_back(before: Sentence, sentence: Sentence) -> bool:
+    """`sentence` opens with a pronoun or possessive, and `before` is just before it in its
+    passage."""
+    return _next_in_passage(before, sentence) and bool(_ANAPHOR.match(sentence.text))
+
+
 def _points_back(before: Sentence, sentence: Sentence) -> bool:
-    """`sentence` opens with a pronoun and `before`, just before it in its passage, is prose
-    that can say what it stands for: not a question (an FAQ's "How should I undo it?" above
-    "This preserves the history…"), a heading or a title-like line."""
-    return bool(_ANAPHOR.match(sentence.text)) and _next_in_passage(before, sentence) \
-        and before.kind in PROSE and not is_heading(before.text, before.kind)
+    """`sentence` refers back (`_refers_back`) to `before`, prose that can say what it stands
+    for: not a question (an FAQ's "How should I undo it?" above "This preserves the
+    history…"), a heading or a title-like line."""
+    return _refers_back(before, sentence) and before.kind in PROSE \
+        and not is_heading(before.text, before.kind)
 
 
 TERM_WORDS = 8   # a definition list's term is a line of at most this many words
