@@ -590,6 +590,40 @@ def test_pdf_pages_paragraphs_and_headings() -> None:
     assert parsed.text[parsed.pages[2]:].startswith("Fees")
 
 
+def test_pdf_running_heads_beside_page_numbers_are_dropped_wherever_the_type_area_begins() -> None:
+    """A book's page number and running head share the first row of text, set lower than the
+    page's top tenth (here at 13% of the page): both go, whatever the head says, and the
+    page's first sentence is not glued to the number. A number that opens a page without
+    being in sequence with the page numbers (a table's cell) stays."""
+    from fpdf import FPDF
+
+    heads = ["1. LOCKS AND GATES", "2. THE PILOTS", "3. HARBOUR FEES"]
+
+    class Book(FPDF):
+        def header(self) -> None:
+            if self.page_no() <= len(heads):
+                self.set_y(40)
+                self.set_font("Helvetica", size=8)
+                self.cell(80, 5, heads[self.page_no() - 1])
+                self.cell(0, 5, str(self.page_no() + 10), align="R")
+
+    pdf = Book()
+    pdf.set_margins(20, 50, 20)
+    pdf.set_auto_page_break(False)
+    for text in (SENTENCE_1, SENTENCE_2, "Visitors pay twelve euros a night.", "42"):
+        pdf.add_page()
+        pdf.set_xy(20, 50)
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    parsed = parse("book.pdf", bytes(pdf.output()), MAX)
+    check_blocks(parsed)
+    for head in heads:
+        assert head not in parsed.text
+    assert [parsed.text[b.start:b.end] for b in parsed.blocks][:3] == [
+        SENTENCE_1, SENTENCE_2, "Visitors pay twelve euros a night."]
+    assert parsed.text[parsed.pages[3]:] == "42"
+
+
 def _font_named(source: str, name: str, out: Path) -> Path:
     """A copy of one of matplotlib's DejaVu fonts that calls itself `name` in the PDF."""
     import matplotlib

@@ -6,9 +6,10 @@ monospaced font makes code. Within a paragraph the text joins its lines with spa
 (hyphenation at a line end removed), so a sentence wrapped over lines reads as one; code
 keeps its lines. Pages are joined by a blank line and `Parsed.pages` holds each page's
 start. Page numbers, running heads and feet (the same line in the top or bottom margin of
-three or more pages) and table-of-contents entries (lines ending in dot leaders, with or
-without their page number, the text boxes made mostly of them, and the bare page numbers of
-a contents page) are dropped."""
+three or more pages; the first or last row of a page's text when it holds the page's number,
+in step with the other pages' numbers, and the head beside it) and table-of-contents entries
+(lines ending in dot leaders, with or without their page number, the text boxes made mostly
+of them, and the bare page numbers of a contents page) are dropped."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ _MONO = re.compile(r"mono|courier|typewriter|consol|code|menlo|cmtt|sfmt|lmtt|in
 # bold Computer Modern and its kin (CMBX12, CMB10, CMSSBX10, SFBX1200, ECBX1000, LMBX10).
 _BOLD = re.compile(r"bold|black|heavy|demi|^(?:cm|sf|ec|lm)(?:ss)?bx?(?:ti|sl)?\d", re.I)
 _MARGIN = 0.1             # top and bottom tenth of a page: where running heads and folios sit
+# A page's first or last row of text this near its edge is a margin row too: a book's folio
+# and running head sit wherever its type area begins (a seventh of the page down, or more).
+_EDGE_BAND = 0.2
 _RUNNING_PAGES = 3        # a margin line on this many pages is a running head or foot
 _CONTENTS_ENTRIES = 3     # a page with this many dot-leader lines is a contents page
 _HEADING_RATIO = 1.15     # type this much larger than the body's is a heading
@@ -48,7 +52,9 @@ _GLYPHS = {"•", "‣", "◦", "▪", "-", "–", "*", "·", "○", "■", "□
 
 @dataclass
 class _Line:
-    """One text line: its page, pdfminer box, type size, fonts and place on the page."""
+    """One text line: its page, pdfminer box, type size, fonts and place on the page (its
+    bottom and top as shares of the page's height from its foot; `edge`: 1 on the page's
+    first row of text near its top, -1 on its last near its foot, else 0)."""
 
     page: int
     box: int
@@ -56,7 +62,14 @@ class _Line:
     size: float
     bold: bool
     mono: bool
-    margin: bool
+    y0: float
+    y1: float
+    edge: int = 0
+
+    @property
+    def margin(self) -> bool:
+        """Whether the line sits in the page's top or bottom tenth."""
+        return self.y1 > 1 - _MARGIN or self.y0 < _MARGIN
 
 
 @dataclass
@@ -105,10 +118,13 @@ def _read_lines(data: bytes) -> tuple[list[_Line], int]:
     boxes = 0
     try:
         for pages, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams(boxes_flow=None)), 1):
+            on_page = []
             for element in page:
                 if isinstance(element, LTTextBox):
                     boxes += 1
-                    lines.extend(_box_lines(pages, boxes, element, page.y0, page.y1))
+                    on_page.extend(_box_lines(pages, boxes, element, page.y0, page.y1))
+            _mark_edges(on_page)
+            lines.extend(on_page)
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise ParseError("encrypted PDF") from None
     except (PSException, ValueError, KeyError, TypeError, AttributeError, IndexError,
@@ -134,11 +150,25 @@ def _box_lines(page_no: int, box: int, element: LTTextBox, page_y0: float, page_
         chars = [ch for ch in line if isinstance(ch, LTChar) and not ch.get_text().isspace()]
         if not text or not chars:
             continue
-        margin = (page_y1 - line.y1) / height < _MARGIN or (line.y0 - page_y0) / height < _MARGIN
         out.append(_Line(page_no, box, text, sum(ch.size for ch in chars) / len(chars),
                          all(_is_bold(ch.fontname) for ch in chars),
-                         all(_MONO.search(ch.fontname) for ch in chars), margin))
+                         all(_MONO.search(ch.fontname) for ch in chars),
+                         (line.y0 - page_y0) / height, (line.y1 - page_y0) / height))
     return out
+
+
+def _mark_edges(lines: list[_Line]) -> None:
+    """Mark a page's first and last rows of text (the lines level with its top and bottom
+    line) when they lie within _EDGE_BAND of the page's top and foot."""
+    if not lines:
+        return
+    top = max(lines, key=lambda ln: ln.y1)
+    foot = min(lines, key=lambda ln: ln.y0)
+    for edge, line, near in ((1, top, top.y1 > 1 - _EDGE_BAND), (-1, foot, foot.y0 < _EDGE_BAND)):
+        if near:
+            for other in lines:
+                if line.y0 <= (other.y0 + other.y1) / 2 <= line.y1:
+                    other.edge = edge
 
 
 @lru_cache(maxsize=256)   # asked once per character, of a document's handful of fonts
@@ -152,6 +182,8 @@ def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
     def shape(line: _Line) -> str:
         return re.sub(r"\d+", "#", line.text.lower())
 
+    folio_rows = _folio_rows(lines)
+
     pages_with: Counter[str] = Counter(s for _, s in {(ln.page, shape(ln)) for ln in lines if ln.margin})
     in_box: Counter[int] = Counter(ln.box for ln in lines)
     entry = [bool(_LEADERS.search(ln.text)) for ln in lines]
@@ -163,7 +195,22 @@ def _drop_page_furniture(lines: list[_Line]) -> list[_Line]:
     return [ln for ln, e in zip(lines, entry, strict=True)
             if not ((ln.margin or ln.page in contents_pages) and _PAGE_NUMBER.match(ln.text))
             and not (ln.margin and pages_with[shape(ln)] >= _RUNNING_PAGES)
+            and (ln.page, ln.edge) not in folio_rows
             and not e and ln.box not in contents]
+
+
+def _folio_rows(lines: list[_Line]) -> set[tuple[int, int]]:
+    """The (page, edge) rows that hold the page's number, with its running head beside it: a
+    number on a first or last row that exceeds the page's index by what most such numbers do
+    (on at least _RUNNING_PAGES pages), so that a table's cell or an equation's number that
+    happens to open a page is kept."""
+    numbered = [(ln.page, ln.edge, int(m.group())) for ln in lines
+                if ln.edge and _PAGE_NUMBER.match(ln.text) and (m := re.search(r"\d+", ln.text))]
+    offsets = Counter(number - page for page, _, number in numbered)
+    if not offsets or offsets.most_common(1)[0][1] < _RUNNING_PAGES:
+        return set()
+    offset = offsets.most_common(1)[0][0]
+    return {(page, edge) for page, edge, number in numbered if number - page == offset}
 
 
 def _boxes(lines: list[_Line]) -> list[_Box]:
