@@ -116,6 +116,18 @@ def test_an_expansion_may_follow_or_precede_the_acronym() -> None:
         assert not offers("acronym", question, "A BCJ filter (see below) comes first.")
 
 
+def test_an_expansion_may_be_said_in_words_or_spelled_out_without_brackets() -> None:
+    """A lower-case abbreviation asked about in quotes, expanded by "stands for" or by words
+    whose initials spell it; a sentence that only uses it, or two words that happen to begin
+    with a two-letter acronym's letters, offer nothing."""
+    question = "What does “pmb” stand for?"
+    assert expected_type(question) == "acronym"
+    assert offers("acronym", question, "“pmb” stands for “poor man’s bold”, and it works.")
+    assert offers("acronym", question, "Use a poor man’s bold when no bold font exists.")
+    assert not offers("acronym", question, "The pmb command prints its argument in bold.")
+    assert offers("acronym", "What does LGM stand for?", "At the Last Glacial Maximum it shrank.")
+    assert not offers("acronym", "What does IT stand for?", "It is kept in the harbour.")
+
 @pytest.mark.parametrize("sentence", [
     "It was accidentally introduced in the late 1980s.",
     "The population recovered in the 17th century.",

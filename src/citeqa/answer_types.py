@@ -49,7 +49,10 @@ _ALIAS = re.compile(r"\b(?:called|known\s+as|referred\s+to\s+as|named|nicknamed|
                     r"a\.?k\.?a\.?)\s+[\"“']?([\w’'-]+)", re.I)
 _POSSESSIVE = re.compile(r"[’']s?$")
 _LOWER = re.compile(r"\b[a-z][\w’'-]*")
-_ACRONYM_Q = re.compile(r"\b([A-Z][A-Z0-9-]{1,})\s+stands?\s+for\b")
+# "What does BCJ stand for?"; a lower-case abbreviation in quotes: "What does “pmb” stand for?"
+_ACRONYM_Q = re.compile(r"\b([A-Z][A-Z0-9-]{1,})\s+stands?\s+for\b|"
+                        r"[\"“‘'`]([A-Za-z][\w-]{1,})[\"”’'`]\s+stands?\s+for\b")
+_WORD = re.compile(r"[^\W\d_][\w’']*")
 _PLACE_NOUNS = r"(?:city|country|countries|place|town|location|venue|state|region|continent|island)"
 _PLACE_Q = re.compile(rf"^\s*where\b|\b(?:what|which|in\s+which)\s+{_PLACE_NOUNS}\b", re.I)
 # A place is a capitalised run after a locative preposition: "in Tokyo", "at Lancaster House".
@@ -142,6 +145,16 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+def _spelled_out(acronym: str, sentence: str) -> bool:
+    """Whether words of `sentence` in a row begin with the acronym's letters ("poor man’s
+    bold" for pmb, "Branch/Call/Jump" for BCJ); three letters at least, since two match
+    any "in the"."""
+    letters = acronym.replace("-", "").lower()
+    if len(letters) < 3 or not letters.isalpha():
+        return False
+    return letters in "".join(w[0] for w in _WORD.findall(sentence)).lower()
+
+
 def offers(kind: str | None, question: str, sentence: str,
            common: Collection[str] = frozenset()) -> bool:
     """Whether `sentence` holds an answer of type `kind` that is not already in `question`.
@@ -155,8 +168,11 @@ def offers(kind: str | None, question: str, sentence: str,
         match = _ACRONYM_Q.search(question)
         if not match:
             return False
-        acronym = re.escape(match.group(1))       # "Long Name (LN)" or "LN (Long Name)"
-        return bool(re.search(rf"\({acronym}\)|\b{acronym}\s+\(", sentence, re.I))
+        acronym = match.group(1) or match.group(2)
+        escaped = re.escape(acronym)       # "Long Name (LN)", "LN (Long Name)", "LN stands for"
+        return bool(re.search(rf"\({escaped}\)|\b{escaped}\s+\(|\b{escaped}\W{{0,2}}\s+"
+                              r"(?:stands?\s+for|is\s+short\s+for)\b", sentence, re.I)) \
+            or _spelled_out(acronym, sentence)
     if kind == "money":
         return bool(CURRENCY.search(sentence)) and bool(_new(_NUMBER.findall(sentence), asked)
                                                          or _words(sentence, NUMBER_WORDS, asked))
