@@ -159,6 +159,39 @@ def test_a_sentence_opening_with_a_pronoun_comes_after_the_one_it_points_back_to
         assert decide(question, [c], pair, scored, QueryOptions()).chosen == [1]
 
 
+def test_a_sentence_cut_by_a_pdf_page_break_is_shown_whole_each_part_cited_on_its_page() -> None:
+    text = ("If you cannot meet both duties at once, then as\n\n"
+            "a consequence you may not sail at all. Pilots board at dawn.")
+    a = _hit(0, text)
+    cut = text.index("\n\n")
+    spans = [(0, cut), (cut + 2, text.index(" Pilots")), (text.index("Pilots"), len(text))]
+    pages = [1, 2, 2]
+
+    def parts(first_page: int = 1) -> list[Sentence]:
+        return [Sentence(a, s, e, text[s:e], row, page=p - 1 + first_page)
+                for row, ((s, e), p) in enumerate(zip(spans, pages, strict=True))]
+
+    question = "When may you not sail at all?"
+    for best in (0, 1):   # either part chosen brings the other
+        scores = [0.9 if i == best else 0.1 for i in range(3)]
+        sentences = parts()
+        scored = _scored(question, sentences, scores)
+        d = decide(question, [a], sentences, scored, QueryOptions(sentence_margin=0.1))
+        assert d.chosen == [0, 1]
+        answer = compose(question, [a], sentences, scored, QueryOptions(sentence_margin=0.1), d)
+        assert answer.text == ("If you cannot meet both duties at once, then as [1] "
+                               "a consequence you may not sail at all. [2]")
+        assert [(c.page, c.quote) for c in answer.citations] == [
+            (1, text[:cut]), (2, "a consequence you may not sail at all.")]
+    # A finished sentence before the break, or parts on the same page, stay apart.
+    sentences = parts()
+    finished = [Sentence(a, 0, cut, text[:cut] + ".", 0, page=1), *sentences[1:]]
+    for pair in (finished, [Sentence(a, s.start, s.end, s.text, s.row, page=1)
+                            for s in sentences]):
+        scored = _scored(question, pair, [0.1, 0.9, 0.1])
+        assert decide(question, [a], pair, scored, QueryOptions(sentence_margin=0.1)).chosen == [1]
+
+
 def test_a_sentence_opening_with_a_preposition_and_a_pronoun_holds_the_terms_before() -> None:
     text = "The Lang option sets the language. Without this option, English is used. With care, all goes."
     a = _hit(0, text)

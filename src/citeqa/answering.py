@@ -322,9 +322,10 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     what it introduces (a command, a list) is the answer, not the lead-in; each prose
     sentence followed by the quoted example it captions (`_shows_example`); each sentence of
     a definition preceded by its term (`definition_terms`) unless the term asks (an FAQ's
-    question as a definition list's term); and each sentence that opens
-    with a pronoun preceded by the sentence before it, which says what the pronoun stands
-    for ("The European Council … . It appoints the board of the bank.")."""
+    question as a definition list's term); each sentence that opens with a pronoun preceded
+    by the sentence before it, which says what the pronoun stands for ("The European Council
+    … . It appoints the board of the bank."); and each part of a sentence that a PDF's page
+    break cut in two joined by the other (`_broken_by_page`)."""
     out: list[int] = []
     terms = definition_terms(sentences) if chosen else []
     for i in chosen:
@@ -332,9 +333,14 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
             continue
         if terms[i] >= 0 and terms[i] not in out and not _is_question(sentences[terms[i]].text):
             out.append(terms[i])
-        if i > 0 and i - 1 not in out and _points_back(sentences[i - 1], sentences[i]):
+        if i > 0 and i - 1 not in out and (_points_back(sentences[i - 1], sentences[i])
+                                           or _broken_by_page(sentences[i - 1], sentences[i])):
             out.append(i - 1)
         out.append(i)
+        if i + 1 < len(sentences) and i + 1 not in out \
+                and _broken_by_page(sentences[i], sentences[i + 1]):
+            out.append(i + 1)
+            continue
         if not sentences[i].text.rstrip().endswith(":"):
             if _shows_example(sentences, i) and i + 1 not in out:
                 out.append(i + 1)
@@ -344,6 +350,18 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
                 break
             out.append(j)
     return out
+
+
+_UNFINISHED = re.compile(r"[\w,;(–—-]$")   # a sentence cut off: it ends in a word, comma or dash
+
+
+def _broken_by_page(before: Sentence, after: Sentence) -> bool:
+    """`before` ends a PDF page mid-sentence ("… then as") and `after`, next in its passage,
+    carries it on at the top of the next page ("a consequence you may not …"): each part is
+    cited on its own page, and the answer shows both."""
+    return _next_in_passage(before, after) and before.page is not None \
+        and after.page == before.page + 1 and before.kind in PROSE and after.kind in PROSE \
+        and bool(_UNFINISHED.search(before.text.rstrip())) and after.text[:1].islower()
 
 
 def _refers_back(before: Sentence, sentence: Sentence) -> bool:
