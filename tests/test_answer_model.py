@@ -65,6 +65,18 @@ def test_a_question_none_of_whose_subject_terms_the_corpus_holds_is_off_topic() 
     assert question_terms("Which year did Abe visit?", tokenize, stats).subject_absent
 
 
+def test_an_abbreviation_the_corpus_holds_only_in_the_plural_is_on_topic() -> None:
+    """Snowball keeps the "s" of "PPPs" and "GPUs" (no vowel before it, or one right before
+    it), so the corpus's term is "ppps" and the question's "ppp": the question is still
+    about something the documents hold."""
+    tokenize = make_tokenizer("stem-stop")
+    stats = build_bm25([tokenize(c) for c in [*CHUNKS, "The Public-Private Partnerships (PPPs) "
+                                              "run on GPUs owned by Ann Baker."]])
+    assert tokenize("PPPs GPUs") == ["ppps", "gpus"]
+    assert not question_terms("What is PPP?", tokenize, stats).subject_absent
+    assert not question_terms("How many GPU are there?", tokenize, stats).subject_absent
+    assert question_terms("What is a TPU?", tokenize, stats).subject_absent
+
 def test_a_word_in_markdown_emphasis_is_mentioned_as_the_word() -> None:
     q = question_terms("Which release of Black added it?", _tokenize, _stats())
     assert q.mentioned_in(["_Black_ 24.1.0 made this the default."])

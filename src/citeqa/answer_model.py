@@ -103,6 +103,9 @@ class QuestionTerms:
     # content term -> the terms of its word's antonyms ("increas" -> {"decreas"})
     opposites: Mapping[str, frozenset[str]] = field(default_factory=dict)
     number_absent: bool = False          # it holds a number that no chunk holds
+    # terms the corpus holds only in the plural, where the stemmer kept the "s" ("PPPs",
+    # "GPUs": Snowball strips it only after a vowel that is not right before it)
+    plural_only: frozenset[str] = frozenset()
 
     @property
     def found(self) -> np.ndarray:
@@ -121,7 +124,8 @@ class QuestionTerms:
     def subject_absent(self) -> bool:
         """No content term of the question occurs in the corpus: it is about something else."""
         content = self.content
-        return bool(content.any() and not (content & self.present).any())
+        held = self.present | np.array([t in self.plural_only for t in self.terms], dtype=bool)
+        return bool(content.any() and not (content & held).any())
 
     def content_held(self, held: np.ndarray) -> int:
         """How many of the question's content terms `held` marks (a mask over `terms`, as
@@ -158,8 +162,10 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
               for t in tokenize(m.group())}
     named = {t for m in _NAMED.finditer(question) if m.start() > 0 for t in tokenize(m.group())}
     frame = _frame(tokenize)
+    plural_only = frozenset(t for t, p in zip(terms, present, strict=True)
+                            if not p and f"{t}s" in stats.vocab)
     missing = [t for t, p in zip(terms, present, strict=True)
-               if t in proper and t not in frame and not p]
+               if t in proper and t not in frame and not p and t not in plural_only]
     # A name misspelled ("Celeron" for "Céloron") is not missing.
     focus_absent = any(not _spelled_nearly(t, stats.vocab.keys()) for t in missing)
     # Each word of the question with its terms and the forms it may be inflected from.
@@ -172,7 +178,7 @@ def question_terms(question: str, tokenize: Callable[[str], list[str]], stats: T
                          frozenset(w.lower() for w in _ORDER.findall(question)),
                          _opposites(parts, tokenize, terms, frame),
                          any(t not in stats.vocab for m in _NUMBER.finditer(question)
-                             for t in tokenize(m.group())))
+                             for t in tokenize(m.group())), plural_only)
 
 
 def _opposites(parts: Sequence[tuple[list[str], set[str]]], tokenize: Callable[[str], list[str]],
