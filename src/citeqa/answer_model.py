@@ -124,7 +124,7 @@ class QuestionTerms:
     def subject_absent(self) -> bool:
         """No content term of the question occurs in the corpus: it is about something else."""
         content = self.content
-        held = self.present | np.array([t in self.plural_only for t in self.terms], dtype=bool)
+        held = [p or t in self.plural_only for t, p in zip(self.terms, self.present, strict=True)]
         return bool(content.any() and not (content & held).any())
 
     def content_held(self, held: np.ndarray) -> int:

@@ -142,6 +142,7 @@ class Scored:
     tokens: tuple[frozenset[str], ...] = ()
     common: frozenset[str] = frozenset()   # words the candidate passages write in lower case
     role_answers: bool = False   # a "who" question, which a role or a group may answer
+    defined: tuple[int, ...] | None = None   # each sentence's definition term (`definition_terms`)
 
 
 def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence[Sentence],
@@ -161,7 +162,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     stored = np.asarray(vectors[[s.row for s in sentences]], dtype=np.float32)
     query = query_vector.astype(np.float32)
     cosine = (stored @ query).astype(np.float64)
-    defined = definition_terms(sentences)
+    defined = tuple(definition_terms(sentences))
     # A sentence of a definition is read with its term, as its vector joined to the term's.
     for i, term in enumerate(defined):
         if term >= 0:
@@ -190,7 +191,7 @@ def score_sentences(question: str, query_vector: np.ndarray, sentences: Sequence
     scores = (cosine + config.lexical_weight * lexical + config.type_weight * (offered + default)
               - config.heading_penalty * heading)
     return Scored(scores, offered, kind, cosine, lexical, tokens, common,
-                  kind == "name" and not asks_for_names(question))
+                  kind == "name" and not asks_for_names(question), defined)
 
 
 def with_antecedents(sentences: Sequence[Sentence], tokens: Sequence[frozenset[str]],
@@ -316,7 +317,8 @@ def _restates(scored: Scored, best: int) -> bool:
 LEAD_IN_FOLLOWERS = 3   # sentences read on after a chosen one that ends in a colon
 
 
-def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> list[int]:
+def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence],
+                    defined: Sequence[int] | None = None) -> list[int]:
     """`chosen`, each sentence that ends in a colon ("Instead of X, use:", "The default
     location is:") followed by up to LEAD_IN_FOLLOWERS sentences after it in its passage:
     what it introduces (a command, a list) is the answer, not the lead-in; each prose
@@ -325,9 +327,11 @@ def follow_lead_ins(chosen: Sequence[int], sentences: Sequence[Sentence]) -> lis
     question as a definition list's term); each sentence that opens with a pronoun preceded
     by the sentence before it, which says what the pronoun stands for ("The European Council
     … . It appoints the board of the bank."); and each part of a sentence that a PDF's page
-    break cut in two joined by the other (`_broken_by_page`)."""
+    break cut in two joined by the other (`_broken_by_page`). `defined`: the definition
+    terms when the caller has them."""
     out: list[int] = []
-    terms = definition_terms(sentences) if chosen else []
+    terms: Sequence[int] = defined if defined is not None \
+        else definition_terms(sentences) if chosen else []
     for i in chosen:
         if i in out:
             continue
@@ -555,7 +559,7 @@ def decide(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence], sc
     """The hand-set gates, then (given the question's terms, the index's term statistics and
     a model) the disagreement check and the answer model's calibrated confidence."""
     picked = choose(scored, config, [s.text for s in sentences])
-    chosen = follow_lead_ins(picked, sentences)
+    chosen = follow_lead_ins(picked, sentences, scored.defined)
     if not chosen:
         return Decision([], 0.0, refused="gate")
     if q is None or stats is None or model is None or scored.cosine is None \

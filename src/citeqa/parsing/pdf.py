@@ -207,9 +207,9 @@ def _folio_rows(lines: list[_Line]) -> set[tuple[int, int]]:
     numbered = [(ln.page, ln.edge, int(m.group())) for ln in lines
                 if ln.edge and _PAGE_NUMBER.match(ln.text) and (m := re.search(r"\d+", ln.text))]
     offsets = Counter(number - page for page, _, number in numbered)
-    if not offsets or offsets.most_common(1)[0][1] < _RUNNING_PAGES:
+    offset, pages = offsets.most_common(1)[0] if offsets else (0, 0)
+    if pages < _RUNNING_PAGES:
         return set()
-    offset = offsets.most_common(1)[0][0]
     return {(page, edge) for page, edge, number in numbered if number - page == offset}
 
 
